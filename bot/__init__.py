@@ -1,0 +1,1 @@
+"""The Slack app (Bolt): listeners, HTTP server and Socket Mode runner, alert scheduler."""

@@ -1,0 +1,1 @@
+"""The chat language shared by Slack and the `crm` console: parse text, run it, return a result."""

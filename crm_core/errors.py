@@ -1,0 +1,54 @@
+"""Domain exceptions. Front ends turn each into a friendly reply with a next step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class CrmError(Exception):
+    """Base of every error the CRM explains to a user instead of crashing."""
+
+
+class InvalidInput(CrmError, ValueError):
+    """A value a user supplied breaks a rule; the message says which and what to do."""
+
+
+class InvalidScore(InvalidInput):
+    """An NPS answer that is not a whole number from 0 to 10."""
+
+
+class DuplicateExternalId(InvalidInput):
+    """Another customer in the workspace already has this external id."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A customer that nearly matched what was typed, with its similarity (0-100)."""
+
+    customer_id: int
+    name: str
+    score: float
+
+
+class CustomerNotFound(CrmError):
+    """No customer matches; `suggestions` holds the closest names, best first."""
+
+    def __init__(self, query: str, suggestions: Sequence[Suggestion] = ()) -> None:
+        self.query = query
+        self.suggestions = list(suggestions)
+        super().__init__(f"no customer matches {query!r}")
+
+
+class AmbiguousCustomer(CrmError):
+    """Several customers match about equally well; the user must choose."""
+
+    def __init__(self, query: str, candidates: Sequence[Suggestion]) -> None:
+        self.query = query
+        self.candidates = list(candidates)
+        names = ", ".join(c.name for c in self.candidates)
+        super().__init__(f"{query!r} could be any of: {names}")
+
+
+class FollowUpNotFound(CrmError):
+    """No open follow-up with that id in the workspace."""

@@ -1,0 +1,109 @@
+"""Importing orders: customer, date, amount, and optionally currency and order id."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from decimal import Decimal
+
+import pandas as pd
+from sqlmodel import Session
+
+from crm_core.importing.keys import first_duplicates, row_keys
+from crm_core.importing.parsing import CellParser
+from crm_core.importing.refs import CustomerRefs
+from crm_core.importing.summary import ImportSummary
+from crm_core.importing.writing import Progress, insert_new
+from crm_core.models import Purchase, utcnow
+from crm_core.purchases import AMOUNT_LIMIT
+
+
+def load_purchases(
+    session: Session,
+    parser: CellParser,
+    *,
+    team_id: str,
+    tz: tzinfo,
+    dayfirst: bool,
+    default_currency: str,
+    on_progress: Progress | None = None,
+) -> ImportSummary:
+    """Add the file's orders; unknown customers are created and listed in the summary."""
+    refs = parser.required_text("customer", "the customer")
+    dates = parser.dates("date", tz=tz, dayfirst=dayfirst)
+    amounts, written = parser.amounts("amount")
+    for line in amounts.index[
+        amounts.map(lambda a: isinstance(a, Decimal) and abs(a) >= AMOUNT_LIMIT)
+    ]:
+        parser.add_error(int(line), "amount", "too large; amounts stay under 1,000,000,000,000")
+    currency = _currencies(parser, written, default_currency)
+    order_ids = parser.text("external_id")
+    if order_ids is not None:
+        for line, value, first in first_duplicates(order_ids):
+            parser.add_error(
+                line,
+                "external_id",
+                f"order id {value!r} is also on line {first}; one row per order",
+            )
+    parser.raise_if_bad()
+    assert dates is not None
+
+    epoch = dates.astype("int64") // 1_000_000_000
+    keys = row_keys("csv", [refs, epoch, amounts, currency])
+    if order_ids is not None:
+        keys = order_ids.where(order_ids != "", keys)
+    customer_refs = CustomerRefs(session, team_id)
+    created = customer_refs.create_missing(pd.unique(refs))
+    customer_ids = refs.map(customer_refs.find).tolist()
+    when = list(dates.dt.to_pydatetime())
+    amount_list, currency_list, key_list = amounts.tolist(), currency.tolist(), keys.tolist()
+    now = utcnow()
+
+    def rows(start: int, stop: int) -> list[dict]:
+        return [
+            {
+                "team_id": team_id,
+                "customer_id": customer_ids[i],
+                "purchased_at": when[i],
+                "amount": amount_list[i],
+                "currency": currency_list[i],
+                "external_id": key_list[i],
+                "created_at": now,
+            }
+            for i in range(start, stop)
+        ]
+
+    added = insert_new(
+        session,
+        Purchase.__table__,  # type: ignore[attr-defined]
+        rows,
+        len(refs),
+        unique=("team_id", "external_id"),
+        team_id=team_id,
+        on_progress=on_progress,
+    )
+    return ImportSummary(
+        "purchases",
+        rows=len(refs),
+        added=added,
+        unchanged=len(refs) - added,
+        customers_created=created,
+    )
+
+
+def _currencies(parser: CellParser, written: pd.Series, default_currency: str) -> pd.Series:
+    column = parser.text("currency")
+    if column is None:
+        return written.fillna(default_currency)
+    column = column.str.upper()
+    for line, code in column[(column != "") & ~column.str.fullmatch(r"[A-Z]{3}")].items():
+        parser.add_error(
+            int(line), "currency", f"{code!r} is not a currency code; use three letters such as USD"
+        )
+    clash = (column != "") & written.notna() & (column != written)
+    for line in column.index[clash]:
+        parser.add_error(
+            int(line),
+            "currency",
+            f"{column[line]} but the amount is written in {written[line]}; make them agree",
+        )
+    return column.where(column != "", written.fillna(default_currency))

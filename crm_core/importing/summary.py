@@ -1,0 +1,17 @@
+"""What an import did, for the CLI and chat to report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ImportSummary:
+    """Counts of one import. A second import of the same file adds and updates nothing."""
+
+    kind: str
+    rows: int
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    customers_created: list[str] = field(default_factory=list)

@@ -1,0 +1,22 @@
+"""The CRM's tables. Importing this package registers all of them on SQLModel.metadata."""
+
+from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBase, CustomerMerge
+from crm_core.models.interaction import Interaction, InteractionKind, InteractionSource
+from crm_core.models.nps import NpsResponse
+from crm_core.models.purchase import Purchase
+from crm_core.models.types import UTCDateTime, utcnow
+
+__all__ = [
+    "Contact",
+    "ContactBase",
+    "Customer",
+    "CustomerBase",
+    "CustomerMerge",
+    "Interaction",
+    "InteractionKind",
+    "InteractionSource",
+    "NpsResponse",
+    "Purchase",
+    "UTCDateTime",
+    "utcnow",
+]

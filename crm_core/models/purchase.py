@@ -1,0 +1,31 @@
+"""Orders: what a customer paid, when, in which currency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from crm_core.models.types import UTCDateTime, utcnow
+
+
+class Purchase(SQLModel, table=True):
+    # One order; a negative amount is a refund. external_id makes re-imports idempotent.
+    __tablename__ = "purchase"
+    __table_args__ = (
+        UniqueConstraint("team_id", "external_id", name="uq_purchase_team_external_id"),
+        Index("ix_purchase_team_customer_when", "team_id", "customer_id", "purchased_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    customer_id: int = Field(foreign_key="customer.id")
+    purchased_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    amount: Decimal = Field(sa_type=Numeric(14, 2))
+    currency: str = Field(max_length=3)
+    external_id: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )

@@ -1,0 +1,53 @@
+"""The jinja2 environment every report renders through, with the CRM's number and date filters."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+
+def money(value: Decimal | float | int | None, currency: str = "USD") -> str:
+    """1234.5 -> "$1,234.50"; other currencies get their code: "EUR 1,234.50"."""
+    if value is None:
+        return "–"
+    sign = "-" if value < 0 else ""
+    amount = f"{abs(Decimal(value)):,.2f}"
+    return f"{sign}${amount}" if currency == "USD" else f"{sign}{currency} {amount}"
+
+
+def number(value: int | float | Decimal) -> str:
+    """Thousands separated: 69659 -> "69,659"."""
+    return f"{value:,}"
+
+
+def local_time(value: datetime | None, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as the viewer reads it."""
+    return "–" if value is None else value.astimezone(tz).strftime(fmt)
+
+
+def local_date(value: datetime | None, tz: tzinfo) -> str:
+    return local_time(value, tz, "%Y-%m-%d")
+
+
+@cache
+def environment(autoescape: bool = False) -> Environment:
+    """Templates under reports/templates; missing variables are errors, not blanks."""
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(money=money, number=number, local_time=local_time, local_date=local_date)
+    return env
+
+
+def render_text(template: str, **context: Any) -> str:
+    """Render a terminal-text template."""
+    return environment().get_template(template).render(**context).rstrip() + "\n"

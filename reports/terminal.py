@@ -1,0 +1,23 @@
+"""Terminal text for the CLI's own commands (import, demo)."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from reports.templating import render_text
+
+
+def import_summary_text(summary: Any, path: str | Path) -> str:
+    """One paragraph on what an import added, updated and left alone."""
+    return render_text("import_summary.txt.j2", summary=summary, path=path)
+
+
+def demo_tour_text(
+    *, overview: Any, load: Any, team_id: str, tz: tzinfo, reps: dict[str, str]
+) -> str:
+    """The short tour `crm demo` prints: what is in the workspace and where to look next."""
+    return render_text(
+        "demo_tour.txt.j2", overview=overview, load=load, team_id=team_id, tz=tz, reps=reps
+    )
