@@ -18,6 +18,7 @@ def normalize_name(name: str) -> str:
     """Lower case, accents and punctuation removed, legal forms dropped, spaces collapsed."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    words = _NON_WORD.sub(" ", text).split()
+    # "S.A." and "L.L.C." are the legal forms "sa" and "llc".
+    words = _NON_WORD.sub(" ", text.replace(".", "")).split()
     kept = [w for w in words if w not in _LEGAL_FORMS] or words
     return " ".join(kept)[:NORMALIZED_MAX]

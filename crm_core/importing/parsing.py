@@ -65,7 +65,9 @@ class CellParser:
         if failures:
             for line, text in values[values.isin(list(failures))].items():
                 self._bad(int(line), field, failures[text])
-        return values.map(parsed)
+        mapped = values.map(parsed).astype(object)
+        # pandas turns a mapped None into NaN; the database wants NULL.
+        return mapped.where(mapped.notna(), None)
 
     def dates(
         self, field: str, *, tz: tzinfo, dayfirst: bool, optional: bool = False

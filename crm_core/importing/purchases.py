@@ -53,7 +53,7 @@ def load_purchases(
         keys = order_ids.where(order_ids != "", keys)
     customer_refs = CustomerRefs(session, team_id)
     created = customer_refs.create_missing(pd.unique(refs))
-    customer_ids = refs.map(customer_refs.find).tolist()
+    customer_ids = [customer_refs.find(ref) for ref in refs]
     when = list(dates.dt.to_pydatetime())
     amount_list, currency_list, key_list = amounts.tolist(), currency.tolist(), keys.tolist()
     now = utcnow()

@@ -76,11 +76,12 @@ def known_customers(
 ) -> list[int | None]:
     """Customer ids for each row; a customer the CRM does not know is a bad row."""
     customer_refs = CustomerRefs(session, team_id)
-    ids = refs.map(customer_refs.find)
-    for line, ref in refs[ids.isna() & (refs != "")].items():
+    ids = [customer_refs.find(ref) for ref in refs]
+    unknown = pd.Series([found is None for found in ids], index=refs.index) & (refs != "")
+    for line, ref in refs[unknown].items():
         parser.add_error(
             int(line),
             "customer",
             f"no customer {ref!r}; import customers (or their purchases) first",
         )
-    return [None if v != v else int(v) for v in ids.tolist()]
+    return ids
