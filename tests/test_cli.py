@@ -30,7 +30,9 @@ def console(tmp_path, monkeypatch):
 
 def count(url, table, team="TCLI"):
     with unit_of_work(open_engine(url)) as session:
-        return session.exec(select(func.count()).select_from(table).where(table.team_id == team)).one()
+        return session.exec(
+            select(func.count()).select_from(table).where(table.team_id == team)
+        ).one()
 
 
 def test_import_reports_what_it_added_and_created(console, tmp_path):
@@ -63,7 +65,10 @@ def test_invalid_settings_stop_start_up_with_one_clear_message(console, tmp_path
     (tmp_path / "app.yaml").write_text("analytics:\n  horizon_months: -3\n")
     result = console("db", "upgrade")
     assert result.exit_code == 1
-    assert "analytics.horizon_months" in result.output and "greater than or equal to 1" in result.output
+    assert (
+        "analytics.horizon_months" in result.output
+        and "greater than or equal to 1" in result.output
+    )
     assert "Traceback" not in result.output
 
 

@@ -33,11 +33,18 @@ T1, T2 = "T1", "T2"
 
 def test_create_and_update_a_customer(session):
     acme = create_customer(
-        session, team_id=T1, name="  Acme,   Inc. ", email="buy@acme.com", owner_user_id="U1", segment="SMB"
+        session,
+        team_id=T1,
+        name="  Acme,   Inc. ",
+        email="buy@acme.com",
+        owner_user_id="U1",
+        segment="SMB",
     )
     assert acme.id and acme.name == "Acme, Inc." and acme.normalized_name == "acme"
     assert acme.created_at.tzinfo is not None
-    update_customer(session, team_id=T1, customer_id=acme.id, segment="Enterprise", name="ACME Corporation")
+    update_customer(
+        session, team_id=T1, customer_id=acme.id, segment="Enterprise", name="ACME Corporation"
+    )
     again = get_customer(session, team_id=T1, customer_id=acme.id)
     assert again.segment == "Enterprise" and again.normalized_name == "acme"
 
@@ -71,7 +78,9 @@ def test_external_ids_are_unique_within_a_workspace_only(session):
 
 
 def test_find_by_id_external_id_and_email_stay_in_the_workspace(session):
-    acme = create_customer(session, team_id=T1, name="Acme", external_id="A-1", email="Buy@Acme.com")
+    acme = create_customer(
+        session, team_id=T1, name="Acme", external_id="A-1", email="Buy@Acme.com"
+    )
     add_contact(session, team_id=T1, customer_id=acme.id, name="Jane Roe", email="jane@acme.com")
     assert find_by_external_id(session, team_id=T1, external_id="A-1").id == acme.id
     assert find_by_external_id(session, team_id=T2, external_id="A-1") is None
@@ -137,18 +146,39 @@ def test_merge_moves_everything_and_keeps_a_record(session):
     now = datetime(2026, 1, 5, tzinfo=UTC)
     keep = create_customer(session, team_id=T1, name="Acme Corp")
     dup = create_customer(
-        session, team_id=T1, name="ACME Corporation", external_id="CRM-7", email="a@acme.com", segment="SMB"
+        session,
+        team_id=T1,
+        name="ACME Corporation",
+        external_id="CRM-7",
+        email="a@acme.com",
+        segment="SMB",
     )
     add_contact(session, team_id=T1, customer_id=dup.id, name="Jane")
     log_interaction(
-        session, team_id=T1, customer_id=dup.id, kind="call", summary="hi", author_user_id="U1", source="console"
+        session,
+        team_id=T1,
+        customer_id=dup.id,
+        kind="call",
+        summary="hi",
+        author_user_id="U1",
+        source="console",
     )
     record_purchase(
-        session, team_id=T1, customer_id=dup.id, amount="$10", default_currency="USD", purchased_at=now
+        session,
+        team_id=T1,
+        customer_id=dup.id,
+        amount="$10",
+        default_currency="USD",
+        purchased_at=now,
     )
     record_nps(session, team_id=T1, customer_id=dup.id, score=9, responded_at=now)
     record = merge_customers(session, team_id=T1, keep_id=keep.id, merge_id=dup.id, merged_by="U9")
-    assert (record.moved_contacts, record.moved_interactions, record.moved_purchases, record.moved_nps_responses) == (
+    assert (
+        record.moved_contacts,
+        record.moved_interactions,
+        record.moved_purchases,
+        record.moved_nps_responses,
+    ) == (
         1,
         1,
         1,
@@ -184,7 +214,11 @@ def test_merged_external_id_keeps_resolving_after_the_duplicate_is_gone(session)
 
 def test_acquisition_cost_is_money(session):
     c = create_customer(
-        session, team_id=T1, name="Paid", acquisition_channel="Ads", acquisition_cost=Decimal("12.50")
+        session,
+        team_id=T1,
+        name="Paid",
+        acquisition_channel="Ads",
+        acquisition_cost=Decimal("12.50"),
     )
     session.commit()
     session.expire_all()

@@ -21,13 +21,21 @@ T1 = "T1"
 def run_import(engine, kind, path, *, team_id=T1, dayfirst=False, tz=UTC):
     with unit_of_work(engine) as session:
         return import_csv(
-            session, team_id=team_id, kind=kind, path=path, tz=tz, default_currency="USD", dayfirst=dayfirst
+            session,
+            team_id=team_id,
+            kind=kind,
+            path=path,
+            tz=tz,
+            default_currency="USD",
+            dayfirst=dayfirst,
         )
 
 
 def count(engine, table, team_id=T1):
     with unit_of_work(engine) as session:
-        return session.exec(select(func.count()).select_from(table).where(table.team_id == team_id)).one()
+        return session.exec(
+            select(func.count()).select_from(table).where(table.team_id == team_id)
+        ).one()
 
 
 def csv_file(tmp_path, text: str, name="data.csv", encoding="utf-8"):
@@ -55,13 +63,17 @@ def test_cdnow_imports_23570_customers_and_69659_purchases_once(engine, cdnow_cs
     with unit_of_work(engine) as session:
         total = session.exec(select(func.sum(Purchase.amount)).where(Purchase.team_id == T1)).one()
         first_customer = find_by_external_id(session, team_id=T1, external_id="00001")
-        dates = session.exec(select(Purchase.purchased_at).where(Purchase.customer_id == first_customer.id)).all()
+        dates = session.exec(
+            select(Purchase.purchased_at).where(Purchase.customer_id == first_customer.id)
+        ).all()
     assert Decimal(total).quantize(Decimal("0.01")) == Decimal("2500315.63")
     assert datetime(1997, 1, 1, tzinfo=UTC) in dates
 
 
 def test_one_bad_row_imports_nothing_and_names_that_row(engine, tmp_path):
-    path = csv_file(tmp_path, "customer_id,date,amount\nA,2024-01-01,10\nB,2024-13-45,10\nC,2024-01-02,5\n")
+    path = csv_file(
+        tmp_path, "customer_id,date,amount\nA,2024-01-01,10\nB,2024-13-45,10\nC,2024-01-02,5\n"
+    )
     with pytest.raises(ImportFailed) as caught:
         run_import(engine, "purchases", path)
     message = str(caught.value)
@@ -96,7 +108,9 @@ def test_header_synonyms_and_separators(engine, tmp_path, header, row):
     assert summary.added == 1
     with unit_of_work(engine) as session:
         purchase = session.exec(select(Purchase)).one()
-    assert purchase.amount == Decimal("12.50") and purchase.purchased_at == datetime(2024, 3, 1, tzinfo=UTC)
+    assert purchase.amount == Decimal("12.50") and purchase.purchased_at == datetime(
+        2024, 3, 1, tzinfo=UTC
+    )
 
 
 def test_dayfirst_switch_and_time_zone_of_naive_dates(engine, tmp_path):
@@ -118,7 +132,9 @@ def test_amounts_with_symbols_thousands_codes_and_currency_column(engine, tmp_pa
     )
     run_import(engine, "purchases", csv_file(tmp_path, text))
     with unit_of_work(engine) as session:
-        rows = session.exec(select(Purchase.amount, Purchase.currency).order_by(Purchase.purchased_at)).all()
+        rows = session.exec(
+            select(Purchase.amount, Purchase.currency).order_by(Purchase.purchased_at)
+        ).all()
     assert [(Decimal(a), c) for a, c in rows] == [
         (Decimal("1234.56"), "USD"),
         (Decimal("99"), "EUR"),
@@ -137,16 +153,26 @@ def test_identical_rows_are_distinct_purchases_and_stay_so_on_reimport(engine, t
     path = csv_file(tmp_path, "customer_id,date,amount\nA,2024-01-01,5\nA,2024-01-01,5\n")
     assert run_import(engine, "purchases", path).added == 2
     assert run_import(engine, "purchases", path).added == 0
-    bigger = csv_file(tmp_path, "customer_id,date,amount\nA,2024-01-01,5\nA,2024-01-01,5\nA,2024-01-01,5\n", "b.csv")
+    bigger = csv_file(
+        tmp_path,
+        "customer_id,date,amount\nA,2024-01-01,5\nA,2024-01-01,5\nA,2024-01-01,5\n",
+        "b.csv",
+    )
     assert run_import(engine, "purchases", bigger).added == 1
 
 
 def test_order_ids_key_purchases_and_must_be_unique_in_the_file(engine, tmp_path):
-    path = csv_file(tmp_path, "order_id,customer_id,date,amount\nO1,A,2024-01-01,5\nO2,A,2024-01-01,5\n")
+    path = csv_file(
+        tmp_path, "order_id,customer_id,date,amount\nO1,A,2024-01-01,5\nO2,A,2024-01-01,5\n"
+    )
     assert run_import(engine, "purchases", path).added == 2
     with unit_of_work(engine) as session:
         assert sorted(session.exec(select(Purchase.external_id)).all()) == ["O1", "O2"]
-    dup = csv_file(tmp_path, "order_id,customer_id,date,amount\nO3,A,2024-01-01,5\nO3,B,2024-01-02,6\n", "d.csv")
+    dup = csv_file(
+        tmp_path,
+        "order_id,customer_id,date,amount\nO3,A,2024-01-01,5\nO3,B,2024-01-02,6\n",
+        "d.csv",
+    )
     with pytest.raises(ImportFailed, match="line 3.*order id 'O3' is also on line 2"):
         run_import(engine, "purchases", dup)
 
@@ -155,7 +181,10 @@ def test_purchases_match_known_customers_by_external_id_then_unique_name(engine,
     with unit_of_work(engine) as session:
         acme = create_customer(session, team_id=T1, name="Acme Corp", external_id="C-1")
         globex = create_customer(session, team_id=T1, name="Globex")
-    path = csv_file(tmp_path, "customer,date,amount\nC-1,2024-01-01,5\nglobex,2024-01-01,7\nNewCo,2024-01-01,9\n")
+    path = csv_file(
+        tmp_path,
+        "customer,date,amount\nC-1,2024-01-01,5\nglobex,2024-01-01,7\nNewCo,2024-01-01,9\n",
+    )
     summary = run_import(engine, "purchases", path)
     assert summary.customers_created == ["NewCo"]
     with unit_of_work(engine) as session:
@@ -183,7 +212,9 @@ def test_unreadable_files_are_explained_and_write_nothing(engine, tmp_path, cont
 def test_a_missing_file_and_an_unknown_kind_are_explained(engine, tmp_path):
     with pytest.raises(ImportFailed, match="no such file"):
         run_import(engine, "purchases", tmp_path / "nope.csv")
-    with pytest.raises(ImportFailed, match="choose one of: customers, purchases, interactions, nps"):
+    with pytest.raises(
+        ImportFailed, match="choose one of: customers, purchases, interactions, nps"
+    ):
         run_import(engine, "orders", tmp_path / "nope.csv")
 
 
@@ -204,7 +235,11 @@ def test_customers_import_adds_then_updates_and_reimport_changes_nothing(engine,
     with unit_of_work(engine) as session:
         acme = find_by_external_id(session, team_id=T1, external_id="C1")
         globex = find_by_external_id(session, team_id=T1, external_id="C2")
-    assert (acme.owner_user_id, acme.acquisition_cost, acme.acquisition_channel) == ("U024BE7LH", Decimal("12"), "Referral")
+    assert (acme.owner_user_id, acme.acquisition_cost, acme.acquisition_channel) == (
+        "U024BE7LH",
+        Decimal("12"),
+        "Referral",
+    )
     assert (globex.owner_user_id, globex.segment, globex.email) == ("U0G9QF9C6", "Enterprise", None)
 
 
@@ -254,7 +289,9 @@ def test_interactions_and_nps_for_unknown_customers_are_bad_rows(engine, tmp_pat
 
 def test_nps_import_validates_scores_and_is_idempotent(engine, tmp_path):
     run_import(engine, "customers", csv_file(tmp_path, "id,name\nC1,Acme\n", "c.csv"))
-    good = csv_file(tmp_path, "customer_id,date,score,comment\nC1,2024-01-01,9,great\nC1,2024-02-01,3,\n")
+    good = csv_file(
+        tmp_path, "customer_id,date,score,comment\nC1,2024-01-01,9,great\nC1,2024-02-01,3,\n"
+    )
     assert run_import(engine, "nps", good).added == 2
     assert run_import(engine, "nps", good).added == 0
     bad = csv_file(

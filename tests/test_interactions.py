@@ -22,12 +22,19 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def log(session, customer, **kwargs):
-    values = {"kind": "call", "summary": "talked", "author_user_id": "U1", "source": "slack"} | kwargs
+    values = {
+        "kind": "call",
+        "summary": "talked",
+        "author_user_id": "U1",
+        "source": "slack",
+    } | kwargs
     return log_interaction(session, team_id=customer.team_id, customer_id=customer.id, **values)
 
 
 def count(session, table, team_id=T1):
-    return session.exec(select(func.count()).select_from(table).where(table.team_id == team_id)).one()
+    return session.exec(
+        select(func.count()).select_from(table).where(table.team_id == team_id)
+    ).one()
 
 
 def test_a_logged_call_keeps_who_where_and_when(session):
@@ -89,7 +96,13 @@ def test_logging_against_another_workspaces_customer_fails(session):
     theirs = create_customer(session, team_id=T2, name="Theirs")
     with pytest.raises(CustomerNotFound):
         log_interaction(
-            session, team_id=T1, customer_id=theirs.id, kind="call", summary="x", author_user_id="U1", source="slack"
+            session,
+            team_id=T1,
+            customer_id=theirs.id,
+            kind="call",
+            summary="x",
+            author_user_id="U1",
+            source="slack",
         )
 
 
@@ -98,12 +111,18 @@ def test_follow_ups_due_today_overdue_and_by_owner_in_the_viewers_time_zone(sess
     # 23:30 in New York on 10 March is already 11 March in UTC.
     now = datetime(2026, 3, 10, 23, 30, tzinfo=NEW_YORK)
     today_late = log(session, acme, follow_up_at=datetime(2026, 3, 10, 22, 0, tzinfo=NEW_YORK))
-    yesterday = log(session, acme, follow_up_at=datetime(2026, 3, 9, 9, 0, tzinfo=NEW_YORK), author_user_id="U2")
+    yesterday = log(
+        session, acme, follow_up_at=datetime(2026, 3, 9, 9, 0, tzinfo=NEW_YORK), author_user_id="U2"
+    )
     tomorrow = log(session, acme, follow_up_at=datetime(2026, 3, 11, 9, 0, tzinfo=NEW_YORK))
     log(session, acme)  # no follow-up at all
     ids = lambda items: [f.interaction_id for f in items]  # noqa: E731
-    assert ids(list_follow_ups(session, team_id=T1, now=now, tz=NEW_YORK, due="today")) == [today_late.id]
-    assert ids(list_follow_ups(session, team_id=T1, now=now, tz=NEW_YORK, due="overdue")) == [yesterday.id]
+    assert ids(list_follow_ups(session, team_id=T1, now=now, tz=NEW_YORK, due="today")) == [
+        today_late.id
+    ]
+    assert ids(list_follow_ups(session, team_id=T1, now=now, tz=NEW_YORK, due="overdue")) == [
+        yesterday.id
+    ]
     everything = list_follow_ups(session, team_id=T1, now=now, tz=NEW_YORK)
     assert ids(everything) == [yesterday.id, today_late.id, tomorrow.id]
     assert [f.overdue for f in everything] == [True, False, False]
@@ -131,10 +150,19 @@ def test_purchases_parse_money_and_keep_their_currency(session):
     acme = create_customer(session, team_id=T1, name="Acme")
     when = datetime(2026, 1, 1, tzinfo=UTC)
     usd = record_purchase(
-        session, team_id=T1, customer_id=acme.id, amount="$1,234.50", default_currency="EUR", purchased_at=when
+        session,
+        team_id=T1,
+        customer_id=acme.id,
+        amount="$1,234.50",
+        default_currency="EUR",
+        purchased_at=when,
     )
-    eur = record_purchase(session, team_id=T1, customer_id=acme.id, amount="99", default_currency="EUR")
-    refund = record_purchase(session, team_id=T1, customer_id=acme.id, amount="-20", default_currency="USD")
+    eur = record_purchase(
+        session, team_id=T1, customer_id=acme.id, amount="99", default_currency="EUR"
+    )
+    refund = record_purchase(
+        session, team_id=T1, customer_id=acme.id, amount="-20", default_currency="USD"
+    )
     assert (usd.amount, usd.currency) == (Decimal("1234.50"), "USD")
     assert (eur.amount, eur.currency) == (Decimal("99"), "EUR")
     assert refund.amount == Decimal("-20")
@@ -144,17 +172,29 @@ def test_purchases_parse_money_and_keep_their_currency(session):
 def test_an_amount_that_is_not_a_number_says_so(session, amount):
     acme = create_customer(session, team_id=T1, name="Acme")
     with pytest.raises(InvalidInput, match="amount|number"):
-        record_purchase(session, team_id=T1, customer_id=acme.id, amount=amount, default_currency="USD")
+        record_purchase(
+            session, team_id=T1, customer_id=acme.id, amount=amount, default_currency="USD"
+        )
     assert count(session, Purchase) == 0
 
 
 def test_a_purchase_with_a_known_external_id_is_not_recorded_twice(session):
     acme = create_customer(session, team_id=T1, name="Acme")
     first = record_purchase(
-        session, team_id=T1, customer_id=acme.id, amount="5", default_currency="USD", external_id="ORD-1"
+        session,
+        team_id=T1,
+        customer_id=acme.id,
+        amount="5",
+        default_currency="USD",
+        external_id="ORD-1",
     )
     again = record_purchase(
-        session, team_id=T1, customer_id=acme.id, amount="5", default_currency="USD", external_id="ORD-1"
+        session,
+        team_id=T1,
+        customer_id=acme.id,
+        amount="5",
+        default_currency="USD",
+        external_id="ORD-1",
     )
     assert again.id == first.id and count(session, Purchase) == 1
 
@@ -175,9 +215,22 @@ def test_the_timeline_interleaves_everything_newest_first(session):
     acme = create_customer(session, team_id=T1, name="Acme")
     day = lambda n: datetime(2026, 1, n, tzinfo=UTC)  # noqa: E731
     log(session, acme, occurred_at=day(1), summary="intro call")
-    record_purchase(session, team_id=T1, customer_id=acme.id, amount="10", default_currency="USD", purchased_at=day(2))
-    record_nps(session, team_id=T1, customer_id=acme.id, score=3, comment="slow", responded_at=day(3))
+    record_purchase(
+        session,
+        team_id=T1,
+        customer_id=acme.id,
+        amount="10",
+        default_currency="USD",
+        purchased_at=day(2),
+    )
+    record_nps(
+        session, team_id=T1, customer_id=acme.id, score=3, comment="slow", responded_at=day(3)
+    )
     entries = customer_timeline(session, team_id=T1, customer_id=acme.id)
     assert [e.kind for e in entries] == ["nps", "purchase", "call"]
-    assert entries[0].score == 3 and entries[1].amount == Decimal("10") and entries[2].text == "intro call"
+    assert (
+        entries[0].score == 3
+        and entries[1].amount == Decimal("10")
+        and entries[2].text == "intro call"
+    )
     assert len(customer_timeline(session, team_id=T1, customer_id=acme.id, limit=2)) == 2

@@ -21,9 +21,14 @@ def test_first_use_creates_the_schema_and_later_uses_find_it_current(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     engine = db.open_engine(url)
     assert db.schema_is_current(engine)
-    assert {"customer", "interaction", "purchase", "nps_response", "contact", "customer_merge"} <= set(
-        inspect(engine).get_table_names()
-    )
+    assert {
+        "customer",
+        "interaction",
+        "purchase",
+        "nps_response",
+        "contact",
+        "customer_merge",
+    } <= set(inspect(engine).get_table_names())
     db.upgrade(engine)  # running it again is harmless
     assert db.schema_is_current(engine)
     engine.dispose()

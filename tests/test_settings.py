@@ -22,7 +22,9 @@ def test_the_shipped_app_yaml_is_valid_and_defaults_to_sqlite(monkeypatch):
 
 
 def test_environment_overrides_any_key_including_nested_ones(tmp_path, monkeypatch):
-    path = write(tmp_path, "database_url: sqlite:///a.db\nanalytics:\n  horizon_months: 6\n  time_unit: D\n")
+    path = write(
+        tmp_path, "database_url: sqlite:///a.db\nanalytics:\n  horizon_months: 6\n  time_unit: D\n"
+    )
     monkeypatch.setenv("CRM_DATABASE_URL", "sqlite:///b.db")
     monkeypatch.setenv("CRM_ANALYTICS__HORIZON_MONTHS", "24")
     settings = load_settings(path)
@@ -42,7 +44,9 @@ def test_invalid_values_name_the_key_and_what_is_allowed(tmp_path):
 
 def test_unknown_keys_list_the_allowed_ones(tmp_path):
     path = write(tmp_path, "analytics:\n  horizon: 3\n")
-    with pytest.raises(SettingsError, match=r"analytics.horizon: unknown key; allowed here: .*horizon_months"):
+    with pytest.raises(
+        SettingsError, match=r"analytics.horizon: unknown key; allowed here: .*horizon_months"
+    ):
         load_settings(path)
 
 
@@ -69,7 +73,9 @@ def test_secrets_are_refused_in_the_file(tmp_path, text):
 
 def test_password_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_DATABASE_PASSWORD", "s3cret")
-    settings = load_settings(write(tmp_path, "database_url: postgresql+psycopg://crm@db:5432/crm\n"))
+    settings = load_settings(
+        write(tmp_path, "database_url: postgresql+psycopg://crm@db:5432/crm\n")
+    )
     assert settings.database_url == "postgresql+psycopg://crm@db:5432/crm"
     assert settings.database_url_with_password == "postgresql+psycopg://crm:s3cret@db:5432/crm"
 
