@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from sqlalchemy import case, func
@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from crm_core.interactions import FollowUp, list_follow_ups
 from crm_core.models import Contact, Customer, Interaction, NpsResponse, Purchase
+from crm_core.models.types import as_utc
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ def workspace_overview(
         interactions=count(Interaction),
         nps_responses=count(NpsResponse),
         revenue=Decimal(revenue).quantize(Decimal("0.01")),
-        first_purchase=_aware(first),
-        last_purchase=_aware(last),
+        first_purchase=as_utc(first) if first else None,
+        last_purchase=as_utc(last) if last else None,
         top_customers=[
             TopCustomer(i, n, o, c, Decimal(r).quantize(Decimal("0.01")))
             for i, n, o, c, r in top_rows
@@ -100,12 +101,3 @@ def workspace_overview(
         promoters=int(promoters),
         detractors=int(detractors),
     )
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # Aggregates bypass the column type, so SQLite hands back naive text-parsed UTC values.
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -31,6 +31,7 @@ class Customer(CustomerBase, table=True):
         Index("ix_customer_team_normalized_name", "team_id", "normalized_name"),
         Index("ix_customer_team_email", "team_id", "email"),
         Index("ix_customer_team_owner", "team_id", "owner_user_id"),
+        Index("ix_customer_team_updated", "team_id", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -38,6 +39,11 @@ class Customer(CustomerBase, table=True):
     normalized_name: str = Field(max_length=255)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    # Bumped on every change, so caches of customer names know when to reload.
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow),
     )
 
 

@@ -1,0 +1,110 @@
+"""Everything a rep wants to see about one customer before a call, in one read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from crm_core.customers import get_customer, list_contacts
+from crm_core.models import Contact, Customer, Interaction, NpsResponse, Purchase
+from crm_core.models.types import as_utc
+
+
+@dataclass(frozen=True)
+class PurchaseStats:
+    """A customer's orders in one currency."""
+
+    currency: str
+    orders: int
+    revenue: Decimal
+    average_order_value: Decimal
+    first_purchase: datetime
+    last_purchase: datetime
+
+
+@dataclass(frozen=True)
+class Customer360:
+    """The customer-360 card's data: who, whose, what they bought, how they feel, what's next."""
+
+    customer: Customer
+    contacts: list[Contact]
+    purchases: list[PurchaseStats]
+    latest_nps: int | None
+    latest_nps_at: datetime | None
+    nps_trend: list[int]  # the latest answers, oldest first
+    open_follow_ups: list[Interaction]
+    recent_interactions: list[Interaction]
+    interactions_total: int
+
+
+def customer_360(
+    session: Session, *, team_id: str, customer_id: int, recent: int = 5
+) -> Customer360:
+    """Gather the card of one customer of the workspace (CustomerNotFound otherwise)."""
+    customer = get_customer(session, team_id=team_id, customer_id=customer_id)
+    stats = session.exec(
+        select(
+            Purchase.currency,
+            func.count(),
+            func.sum(Purchase.amount),
+            func.min(Purchase.purchased_at),
+            func.max(Purchase.purchased_at),
+        )
+        .where(Purchase.team_id == team_id, Purchase.customer_id == customer_id)
+        .group_by(Purchase.currency)
+        .order_by(func.count().desc())
+    ).all()
+    purchases = [
+        PurchaseStats(
+            currency=currency,
+            orders=orders,
+            revenue=_money(revenue),
+            average_order_value=_money(Decimal(revenue) / orders),
+            first_purchase=as_utc(first),
+            last_purchase=as_utc(last),
+        )
+        for currency, orders, revenue, first, last in stats
+    ]
+    answers = session.exec(
+        select(NpsResponse.score, NpsResponse.responded_at)
+        .where(NpsResponse.team_id == team_id, NpsResponse.customer_id == customer_id)
+        .order_by(col(NpsResponse.responded_at).desc(), col(NpsResponse.id).desc())
+        .limit(6)
+    ).all()
+    in_customer = (Interaction.team_id == team_id, Interaction.customer_id == customer_id)
+    open_follow_ups = session.exec(
+        select(Interaction)
+        .where(
+            *in_customer,
+            col(Interaction.follow_up_at).is_not(None),
+            col(Interaction.follow_up_done).is_(False),
+        )
+        .order_by(col(Interaction.follow_up_at))
+        .limit(10)
+    ).all()
+    recent_interactions = session.exec(
+        select(Interaction)
+        .where(*in_customer)
+        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
+        .limit(recent)
+    ).all()
+    total = session.exec(select(func.count()).select_from(Interaction).where(*in_customer)).one()
+    return Customer360(
+        customer=customer,
+        contacts=list_contacts(session, team_id=team_id, customer_id=customer_id),
+        purchases=purchases,
+        latest_nps=answers[0][0] if answers else None,
+        latest_nps_at=answers[0][1] if answers else None,
+        nps_trend=[score for score, _ in reversed(answers)],
+        open_follow_ups=list(open_follow_ups),
+        recent_interactions=list(recent_interactions),
+        interactions_total=total,
+    )
+
+
+def _money(value: Decimal | float | int) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
