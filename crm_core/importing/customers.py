@@ -86,10 +86,7 @@ def _read_fields(parser: CellParser, default_currency: str) -> pd.DataFrame:
     for line in normalized.index[(normalized == "") & (names != "")]:
         parser.add_error(int(line), "name", "the name has no letters or digits")
     if external is not None:
-        for line, value, first in first_duplicates(external):
-            parser.add_error(
-                line, "external_id", f"id {value!r} is also on line {first}; ids must be unique"
-            )
+        parser.unique_ids("external_id", "id")
     else:
         for line, _, first in first_duplicates(normalized):
             parser.add_error(

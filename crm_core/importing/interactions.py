@@ -8,7 +8,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from crm_core.errors import InvalidInput
-from crm_core.importing.keys import first_duplicates, row_keys
+from crm_core.importing.keys import row_keys
 from crm_core.importing.parsing import CellParser
 from crm_core.importing.refs import known_customers
 from crm_core.importing.summary import ImportSummary
@@ -34,19 +34,11 @@ def load_interactions(
     refs = parser.required_text("customer", "the customer")
     dates = parser.dates("date", tz=tz, dayfirst=dayfirst)
     kinds = parser.map_unique("kind", _kind)
-    summaries = parser.text("summary")
-    if summaries is not None:
-        for line in summaries.index[summaries.str.len() > SUMMARY_MAX]:
-            parser.add_error(int(line), "summary", f"longer than {SUMMARY_MAX:,} characters")
+    summaries = parser.limited_text("summary", SUMMARY_MAX)
     authors = parser.slack_users("author_user_id")
     follow_ups = parser.dates("follow_up_at", tz=tz, dayfirst=dayfirst, optional=True)
     done = parser.flags("follow_up_done")
-    ids = parser.text("external_id")
-    if ids is not None:
-        for line, value, first in first_duplicates(ids):
-            parser.add_error(
-                line, "external_id", f"interaction id {value!r} is also on line {first}"
-            )
+    ids = parser.unique_ids("external_id", "interaction id")
     customer_ids = known_customers(session, parser, refs, team_id=team_id)
     parser.raise_if_bad()
     assert dates is not None

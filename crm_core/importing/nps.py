@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 from sqlmodel import Session
 
-from crm_core.importing.keys import first_duplicates, row_keys
+from crm_core.importing.keys import row_keys
 from crm_core.importing.parsing import CellParser
 from crm_core.importing.refs import known_customers
 from crm_core.importing.summary import ImportSummary
@@ -28,14 +28,8 @@ def load_nps(
     refs = parser.required_text("customer", "the customer")
     scores = parser.scores("score")
     dates = parser.dates("date", tz=tz, dayfirst=dayfirst)
-    comments = parser.text("comment")
-    if comments is not None:
-        for line in comments.index[comments.str.len() > COMMENT_MAX]:
-            parser.add_error(int(line), "comment", f"longer than {COMMENT_MAX:,} characters")
-    ids = parser.text("external_id")
-    if ids is not None:
-        for line, value, first in first_duplicates(ids):
-            parser.add_error(line, "external_id", f"response id {value!r} is also on line {first}")
+    comments = parser.limited_text("comment", COMMENT_MAX)
+    ids = parser.unique_ids("external_id", "response id")
     customer_ids = known_customers(session, parser, refs, team_id=team_id)
     parser.raise_if_bad()
     assert dates is not None

@@ -15,6 +15,7 @@ import pandas as pd
 
 from crm_core.errors import InvalidInput
 from crm_core.importing.errors import ImportFailed, RowError
+from crm_core.importing.keys import first_duplicates
 from crm_core.nps import valid_score
 from crm_core.values import parse_amount, parse_datetime
 
@@ -107,6 +108,24 @@ class CellParser:
         self.bad_lines.add(line)
         if len(self.errors) < 10_000:
             self.errors.append(RowError(line, self.columns.get(field, field), reason))
+
+    def limited_text(self, field: str, limit: int) -> pd.Series | None:
+        """The column's text; a cell longer than `limit` characters is a bad row."""
+        values = self.text(field)
+        if values is not None:
+            for line in values.index[values.str.len() > limit]:
+                self._bad(int(line), field, f"longer than {limit:,} characters")
+        return values
+
+    def unique_ids(self, field: str, what: str) -> pd.Series | None:
+        """The column's text; an id already used on an earlier line is a bad row."""
+        values = self.text(field)
+        if values is not None:
+            for line, value, first in first_duplicates(values):
+                self._bad(
+                    line, field, f"{what} {value!r} is also on line {first}; ids must be unique"
+                )
+        return values
 
     def raise_if_bad(self) -> None:
         """Stop the import, writing nothing, when any cell was bad."""

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 from sqlmodel import Session
 
-from crm_core.importing.keys import first_duplicates, row_keys
+from crm_core.importing.keys import row_keys
 from crm_core.importing.parsing import CellParser
 from crm_core.importing.refs import CustomerRefs
 from crm_core.importing.summary import ImportSummary
@@ -36,14 +36,7 @@ def load_purchases(
     ]:
         parser.add_error(int(line), "amount", "too large; amounts stay under 1,000,000,000,000")
     currency = _currencies(parser, written, default_currency)
-    order_ids = parser.text("external_id")
-    if order_ids is not None:
-        for line, value, first in first_duplicates(order_ids):
-            parser.add_error(
-                line,
-                "external_id",
-                f"order id {value!r} is also on line {first}; one row per order",
-            )
+    order_ids = parser.unique_ids("external_id", "order id")
     parser.raise_if_bad()
     assert dates is not None
 
