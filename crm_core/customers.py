@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import func, update
 from sqlmodel import Session, col, delete, select
 
@@ -24,6 +23,7 @@ from crm_core.models import (
     NpsResponse,
     Purchase,
 )
+from crm_core.name_index import name_index, rank_names
 from crm_core.names import normalize_name
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -118,23 +118,8 @@ def search_customers(
     session: Session, *, team_id: str, text: str, limit: int = 5
 ) -> list[Suggestion]:
     """Customers whose name is like `text`, most similar first (similarity 0-100)."""
-    wanted = normalize_name(text)
-    if not wanted:
-        return []
-    rows = session.exec(
-        select(Customer.id, Customer.name, Customer.normalized_name).where(
-            Customer.team_id == team_id
-        )
-    ).all()
-    choices = {row[0]: row[2] for row in rows}
-    names = {row[0]: row[1] for row in rows}
-    ranked = process.extract(
-        wanted, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGESTION_FLOOR
-    )
-    return [
-        Suggestion(customer_id=key, name=names[key], score=round(score, 1))
-        for _, score, key in ranked
-    ]
+    index = name_index(session, team_id=team_id)
+    return rank_names(index, text, limit=limit, score_cutoff=SUGGESTION_FLOOR)
 
 
 def resolve_customer(session: Session, *, team_id: str, text: str) -> Customer:

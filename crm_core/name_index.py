@@ -1,0 +1,107 @@
+"""Fuzzy search over a workspace's customer names, kept in memory between requests.
+
+Reading 100,000 names for every lookup would cost more than the lookup itself, so each
+process keeps the names of recently used workspaces and reloads them only when a cheap
+aggregate (count, newest id, newest change) says they changed, in this process or another.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from crm_core.errors import Suggestion
+from crm_core.models import Customer
+from crm_core.names import normalize_name
+
+_WORKSPACES_KEPT = 64
+# Candidates the cheap scorers hand to the careful one.
+_SHORTLIST = 50
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """One workspace's customer ids, names and normalized names, as of `stamp`."""
+
+    stamp: tuple
+    ids: list[int]
+    names: list[str]
+    normalized: list[str]
+
+
+_cache: OrderedDict[tuple[str, str], NameIndex] = OrderedDict()
+_lock = threading.Lock()
+
+
+def name_index(session: Session, *, team_id: str) -> NameIndex:
+    """The workspace's names, from memory when nothing changed since they were read."""
+    stamp = tuple(
+        session.exec(
+            select(func.count(), func.max(Customer.id), func.max(Customer.updated_at)).where(
+                Customer.team_id == team_id
+            )
+        ).one()
+    )
+    key = (session.get_bind().url.render_as_string(hide_password=True), team_id)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and cached.stamp == stamp:
+            _cache.move_to_end(key)
+            return cached
+    rows = session.exec(
+        select(Customer.id, Customer.name, Customer.normalized_name)
+        .where(Customer.team_id == team_id)
+        .order_by(Customer.id)
+    ).all()
+    index = NameIndex(
+        stamp=stamp,
+        ids=[row[0] for row in rows],
+        names=[row[1] for row in rows],
+        normalized=[row[2] for row in rows],
+    )
+    with _lock:
+        _cache[key] = index
+        _cache.move_to_end(key)
+        while len(_cache) > _WORKSPACES_KEPT:
+            _cache.popitem(last=False)
+    return index
+
+
+def rank_names(index: NameIndex, text: str, *, limit: int, score_cutoff: float) -> list[Suggestion]:
+    """Customers whose normalized name is like `text`, best first (rapidfuzz WRatio, 0-100).
+
+    WRatio handles typos, partial names and word order but is slow over 100,000 names, so a
+    shortlist comes first: the closest whole names (QRatio) and the names containing the text.
+    """
+    wanted = normalize_name(text)
+    if not wanted or not index.ids:
+        return []
+    shortlist = {
+        position
+        for _, _, position in process.extract(
+            wanted,
+            index.normalized,
+            scorer=fuzz.QRatio,
+            limit=_SHORTLIST,
+            score_cutoff=score_cutoff / 2,
+        )
+    }
+    containing = (i for i, name in enumerate(index.normalized) if wanted in name)
+    for position in containing:
+        shortlist.add(position)
+        if len(shortlist) >= 4 * _SHORTLIST:
+            break
+    scored = [(fuzz.WRatio(wanted, index.normalized[position]), position) for position in shortlist]
+    scored = [(score, position) for score, position in scored if score >= score_cutoff]
+    scored.sort(key=lambda pair: (-pair[0], index.names[pair[1]]))
+    return [
+        Suggestion(
+            customer_id=index.ids[position], name=index.names[position], score=round(score, 1)
+        )
+        for score, position in scored[:limit]
+    ]
