@@ -17,6 +17,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
+from commands.console import ask, chat
 from crm_core import db, demo, importing
 from crm_core.errors import CrmError
 from crm_core.overview import workspace_overview
@@ -187,6 +188,10 @@ class _progress:
 
     def __exit__(self, *exc) -> None:
         self.bar.__exit__(*exc)
+
+
+cli.add_command(ask)
+cli.add_command(chat)
 
 
 def _load_plugins() -> None:

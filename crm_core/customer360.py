@@ -31,6 +31,8 @@ class Customer360:
     """The customer-360 card's data: who, whose, what they bought, how they feel, what's next."""
 
     customer: Customer
+    # The first purchase, or when the customer was added if that was earlier.
+    customer_since: datetime
     contacts: list[Contact]
     purchases: list[PurchaseStats]
     latest_nps: int | None
@@ -93,8 +95,10 @@ def customer_360(
         .limit(recent)
     ).all()
     total = session.exec(select(func.count()).select_from(Interaction).where(*in_customer)).one()
+    since = min([customer.created_at] + [p.first_purchase for p in purchases])
     return Customer360(
         customer=customer,
+        customer_since=since,
         contacts=list_contacts(session, team_id=team_id, customer_id=customer_id),
         purchases=purchases,
         latest_nps=answers[0][0] if answers else None,

@@ -31,9 +31,12 @@ _EDITABLE = {
     "name", "email", "owner_user_id", "segment", "external_id",
     "acquisition_channel", "acquisition_cost", "acquisition_currency",
 }  # fmt: skip
-# A fuzzy match this good, and this far ahead of the next, is taken without asking.
+# A fuzzy match this good, and this far ahead of the next, is taken without asking...
 CLEAR_MATCH = 88.0
 CLEAR_MARGIN = 8.0
+# ...and so is a fair match (two typos in a short name) that nothing else comes near.
+FAIR_MATCH = 75.0
+FAIR_MARGIN = 15.0
 # Below this similarity a name is not offered as a suggestion at all.
 SUGGESTION_FLOOR = 55.0
 
@@ -114,6 +117,20 @@ def find_by_email(session: Session, *, team_id: str, email: str) -> list[Custome
     return sorted(found.values(), key=lambda c: c.id or 0)
 
 
+def find_exact(session: Session, *, team_id: str, text: str) -> list[Customer]:
+    """Customers whose external id is `text`, or else whose normalized name equals its own."""
+    by_external = find_by_external_id(session, team_id=team_id, external_id=text.strip())
+    if by_external is not None:
+        return [by_external]
+    return list(
+        session.exec(
+            select(Customer).where(
+                Customer.team_id == team_id, Customer.normalized_name == normalize_name(text)
+            )
+        ).all()
+    )
+
+
 def search_customers(
     session: Session, *, team_id: str, text: str, limit: int = 5
 ) -> list[Suggestion]:
@@ -143,11 +160,7 @@ def resolve_customer(session: Session, *, team_id: str, text: str) -> Customer:
             return by_email[0]
         if len(by_email) > 1:
             raise AmbiguousCustomer(query, [Suggestion(c.id or 0, c.name, 100.0) for c in by_email])
-    exact = session.exec(
-        select(Customer).where(
-            Customer.team_id == team_id, Customer.normalized_name == normalize_name(query)
-        )
-    ).all()
+    exact = find_exact(session, team_id=team_id, text=query)
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
@@ -157,7 +170,10 @@ def resolve_customer(session: Session, *, team_id: str, text: str) -> Customer:
         raise CustomerNotFound(query)
     best = ranked[0]
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-    if best.score >= CLEAR_MATCH and best.score - runner_up >= CLEAR_MARGIN:
+    lead = best.score - runner_up
+    if (best.score >= CLEAR_MATCH and lead >= CLEAR_MARGIN) or (
+        best.score >= FAIR_MATCH and lead >= FAIR_MARGIN
+    ):
         return get_customer(session, team_id=team_id, customer_id=best.customer_id)
     close = [s for s in ranked if best.score - s.score < CLEAR_MARGIN]
     if best.score >= CLEAR_MATCH and len(close) > 1:

@@ -99,12 +99,13 @@ def list_follow_ups(
     tz: tzinfo,
     due: Literal["all", "today", "overdue"] = "all",
     owner_user_id: str | None = None,
+    customer_id: int | None = None,
     limit: int = 200,
 ) -> list[FollowUp]:
     """Open follow-ups, soonest first: all, due today, or overdue (due before today).
 
     "Today" is the calendar day of `now` in the viewer's time zone `tz`. `owner_user_id`
-    keeps those logged by that user.
+    keeps those logged by that user, `customer_id` those about one customer.
     """
     local_now = now.astimezone(tz)
     start_of_today = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -127,6 +128,8 @@ def list_follow_ups(
         query = query.where(col(Interaction.follow_up_at) < start_of_today)
     if owner_user_id:
         query = query.where(Interaction.author_user_id == owner_user_id)
+    if customer_id is not None:
+        query = query.where(Interaction.customer_id == customer_id)
     query = query.order_by(col(Interaction.follow_up_at), col(Interaction.id)).limit(limit)
     return [
         FollowUp(
@@ -158,6 +161,11 @@ def mark_follow_up_done(
         session.add(interaction)
         session.flush()
     return interaction
+
+
+def find_logged(session: Session, *, team_id: str, key: str) -> Interaction | None:
+    """The interaction an earlier delivery with this idempotency key logged, if any."""
+    return _by_idempotency_key(session, team_id=team_id, key=key)
 
 
 def _by_idempotency_key(session: Session, *, team_id: str, key: str) -> Interaction | None:

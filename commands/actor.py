@@ -1,0 +1,38 @@
+"""Who is asking, from where, and when: the context every command runs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import Literal
+
+from sqlalchemy import Engine
+
+from crm_core.settings import Settings
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user of one workspace; `now` is injectable so tests and replays are exact."""
+
+    team_id: str
+    user_id: str
+    tz: tzinfo
+    role: Literal["rep", "admin"] = "rep"
+    source: Literal["slack", "console"] = "console"
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Where a logged interaction came from, and the delivery id that makes a retry a no-op.
+    permalink: str | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.tz)
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The database and settings commands run against; built once by each front end."""
+
+    engine: Engine
+    settings: Settings

@@ -1,0 +1,127 @@
+"""customer, find, add customer, add contact."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+
+from commands.parser import user_id
+from commands.request import Request
+from commands.results import (
+    Choice,
+    ContactAdded,
+    CustomerAdded,
+    CustomerCard,
+    Found,
+    FoundCustomer,
+    Problem,
+)
+from commands.verbs import AddContact, AddCustomer, FindCustomers, ShowCustomer
+from crm_core import customers
+from crm_core.customer360 import customer_360
+from crm_core.models import Contact, Customer
+from crm_core.names import normalize_name
+
+FIND_LIMIT = 10
+
+
+def show(command: ShowCustomer, request: Request) -> CustomerCard:
+    customer = customers.resolve_customer(
+        request.session, team_id=request.team_id, text=command.customer
+    )
+    return CustomerCard(
+        customer_360(request.session, team_id=request.team_id, customer_id=customer.id)
+    )
+
+
+def find(command: FindCustomers, request: Request) -> Found:
+    session, team_id, text = request.session, request.team_id, command.text
+    found: dict[int, FoundCustomer] = {}
+
+    def keep(customer: Customer, matched_on: str) -> None:
+        if customer.id not in found and len(found) < FIND_LIMIT:
+            found[customer.id] = FoundCustomer(
+                customer.id,
+                customer.name,
+                customer.email,
+                customer.owner_user_id,
+                customer.segment,
+                matched_on,
+            )
+
+    by_external = customers.find_by_external_id(session, team_id=team_id, external_id=text)
+    if by_external:
+        keep(by_external, "id")
+    if "@" in text:
+        for customer in customers.find_by_email(session, team_id=team_id, email=text):
+            keep(customer, "email")
+    for suggestion in customers.search_customers(
+        session, team_id=team_id, text=text, limit=FIND_LIMIT
+    ):
+        keep(
+            customers.get_customer(session, team_id=team_id, customer_id=suggestion.customer_id),
+            "name",
+        )
+    needle = f"%{text.lower()}%"
+    contacts = session.exec(
+        select(Contact, Customer)
+        .join(Customer, col(Customer.id) == col(Contact.customer_id))
+        .where(
+            Contact.team_id == team_id,
+            or_(func.lower(Contact.name).like(needle), func.lower(Contact.email).like(needle)),
+        )
+        .limit(FIND_LIMIT)
+    ).all()
+    for contact, customer in contacts:
+        keep(customer, f"contact {contact.name}")
+    return Found(text, list(found.values()))
+
+
+def add_customer(command: AddCustomer, request: Request) -> CustomerAdded | Problem:
+    session, team_id = request.session, request.team_id
+    owner = None
+    if command.owner:
+        owner = (
+            request.actor.user_id
+            if command.owner.lower() in ("me", "@me")
+            else user_id(command.owner)
+        )
+        if owner is None:
+            return Problem(
+                f"{command.owner!r}: not a Slack user; mention one (owner @jane) or write owner me",
+                usage="add customer <name> [email <address>] [owner @user] [segment <segment>]",
+            )
+    same = session.exec(
+        select(Customer).where(
+            Customer.team_id == team_id, Customer.normalized_name == normalize_name(command.name)
+        )
+    ).first()
+    if same is not None:
+        return Problem(
+            f"{same.name} is already a customer (#{same.id}); nothing was added",
+            choices=[Choice(f"Open {same.name}", f"customer #{same.id}")],
+        )
+    customer = customers.create_customer(
+        session,
+        team_id=team_id,
+        name=command.name,
+        email=command.email,
+        owner_user_id=owner or request.actor.user_id,
+        segment=command.segment,
+    )
+    return CustomerAdded(customer)
+
+
+def add_contact(command: AddContact, request: Request) -> ContactAdded:
+    session, team_id = request.session, request.team_id
+    customer = customers.resolve_customer(session, team_id=team_id, text=command.customer)
+    contact = customers.add_contact(
+        session,
+        team_id=team_id,
+        customer_id=customer.id,
+        name=command.name,
+        email=command.email,
+        phone=command.phone,
+        role=command.role,
+    )
+    return ContactAdded(contact, customer)

@@ -1,0 +1,57 @@
+"""followups and done."""
+
+from __future__ import annotations
+
+import re
+
+from commands.request import Request
+from commands.results import Choice, DidYouMean, FollowUpDone, FollowUpList, Problem
+from commands.verbs import CompleteFollowUp, ListFollowUps
+from crm_core import customers
+from crm_core.interactions import list_follow_ups, mark_follow_up_done
+
+
+def list_open(command: ListFollowUps, request: Request) -> FollowUpList:
+    actor = request.actor
+    owner = {"mine": actor.user_id, "user": command.user_id}.get(command.scope)
+    due = command.scope if command.scope in ("today", "overdue") else "all"
+    items = list_follow_ups(
+        request.session,
+        team_id=actor.team_id,
+        now=actor.now,
+        tz=actor.tz,
+        due=due,
+        owner_user_id=owner,
+    )
+    return FollowUpList(scope=command.scope, user_id=owner, items=items)
+
+
+def done(command: CompleteFollowUp, request: Request) -> FollowUpDone | DidYouMean | Problem:
+    session, actor = request.session, request.actor
+    number = re.fullmatch(r"#?(\d+)", command.target.strip())
+    if number:
+        interaction = mark_follow_up_done(
+            session, team_id=actor.team_id, interaction_id=int(number.group(1)), now=actor.now
+        )
+        customer = customers.get_customer(
+            session, team_id=actor.team_id, customer_id=interaction.customer_id
+        )
+        return FollowUpDone(interaction, customer.name)
+    customer = customers.resolve_customer(session, team_id=actor.team_id, text=command.target)
+    open_items = list_follow_ups(
+        session, team_id=actor.team_id, now=actor.now, tz=actor.tz, customer_id=customer.id
+    )
+    if not open_items:
+        return Problem(f"{customer.name} has no open follow-ups; type `followups` to see yours")
+    if len(open_items) > 1:
+        return DidYouMean(
+            command.target,
+            [
+                Choice(f"#{item.interaction_id} {item.summary}", f"done #{item.interaction_id}")
+                for item in open_items
+            ],
+        )
+    interaction = mark_follow_up_done(
+        session, team_id=actor.team_id, interaction_id=open_items[0].interaction_id, now=actor.now
+    )
+    return FollowUpDone(interaction, customer.name)

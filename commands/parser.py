@@ -1,0 +1,210 @@
+"""The one parser: a line of chat text to a command, or a ParseError saying what was wrong."""
+
+from __future__ import annotations
+
+import re
+
+from commands.verbs import (
+    AddContact,
+    AddCustomer,
+    Command,
+    CompleteFollowUp,
+    FindCustomers,
+    Help,
+    ListFollowUps,
+    LogInteraction,
+    RecordNps,
+    RecordPurchase,
+    ShowCustomer,
+)
+
+TEXT_LIMIT = 4_000
+KINDS = ("call", "meeting", "email", "note", "other")
+_KIND_WORDS = {
+    "calls": "call",
+    "meetings": "meeting",
+    "mail": "email",
+    "emails": "email",
+    "notes": "note",
+}
+_SEPARATOR = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
+_FOLLOW_UP = re.compile(
+    r"(?:^|[\s,;.]+)(?:follow[\s-]?up|f/u|remind me)(?:\s+(?:on|by))?\s+(?P<when>.+)$", re.I
+)
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+_SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)([^|>]+)(?:\|([^>]+))?>")
+_SCORE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?/?(?:10)?$")
+
+
+class ParseError(ValueError):
+    """The text names a verb but breaks its grammar; `verb` says whose usage to show."""
+
+    def __init__(self, verb: str | None, problem: str) -> None:
+        self.verb = verb
+        self.problem = problem
+        super().__init__(problem)
+
+
+class UnknownVerb(ValueError):
+    """The first word is no verb we know."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        super().__init__(word)
+
+
+def clean(text: str) -> str:
+    """Text as typed: Slack's <mailto:…|label> and <http…|label> wrappers unwrapped."""
+    text = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    return " ".join(text.split())
+
+
+def parse(text: str) -> Command:
+    """Turn one line into a command. Empty text means help."""
+    if len(text) > TEXT_LIMIT:
+        raise ParseError(
+            None, f"that is {len(text):,} characters; a command can be at most {TEXT_LIMIT:,}"
+        )
+    text = clean(text)
+    if not text:
+        return Help()
+    word, _, rest = text.partition(" ")
+    verb = word.lower()
+    if verb == "log":
+        return _log(rest)
+    if verb in KINDS or verb in _KIND_WORDS:
+        return _log(text)
+    if verb in ("customer", "360", "show", "card"):
+        return ShowCustomer(_required(rest, "customer", "which customer? e.g. customer Acme"))
+    if verb in ("find", "search"):
+        return FindCustomers(
+            _required(rest, "find", "find what? a name, an email or a contact, e.g. find acme")
+        )
+    if verb == "add":
+        return _add(rest)
+    if verb in ("purchase", "order", "sale"):
+        return _purchase(rest)
+    if verb == "nps":
+        return _nps(rest)
+    if verb in ("followups", "follow-ups", "followup", "follow-up", "todo"):
+        return _follow_ups(rest)
+    if verb in ("done", "complete", "completed"):
+        return CompleteFollowUp(
+            _required(rest, "done", "which follow-up? e.g. done #12 or done acme")
+        )
+    if verb in ("help", "?", "usage"):
+        return Help(rest.lower().strip() or None)
+    raise UnknownVerb(word)
+
+
+def user_id(text: str) -> str | None:
+    """U024BE7LH from <@U024BE7LH>, <@U024BE7LH|jane>, @U024BE7LH or U024BE7LH."""
+    match = _MENTION.match(text.strip())
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _required(rest: str, verb: str, problem: str) -> str:
+    if not rest.strip():
+        raise ParseError(verb, problem)
+    return rest.strip()
+
+
+def _log(rest: str) -> LogInteraction:
+    kind_word, _, body = rest.partition(" ")
+    kind = _KIND_WORDS.get(kind_word.lower(), kind_word.lower())
+    if kind not in KINDS:
+        raise ParseError(
+            "log",
+            f"say what to log: {', '.join(KINDS)}" + (f" (not {kind_word!r})" if kind_word else ""),
+        )
+    body = re.sub(r"^(?:with|for|about|to|on)\s+", "", body.strip(), flags=re.I)
+    if not body:
+        raise ParseError("log", f"which customer was the {kind} with?")
+    follow_up = None
+    found = _FOLLOW_UP.search(body)
+    if found:
+        follow_up = found["when"].strip()
+        body = body[: found.start()].strip()
+    parts = _SEPARATOR.split(body, maxsplit=1)
+    if len(parts) == 2:
+        customer, summary = parts[0].strip(), parts[1].strip()
+        if not customer:
+            raise ParseError(
+                "log", "name the customer before the colon, e.g. log call with Acme: talked renewal"
+            )
+        return LogInteraction(kind, body, customer, summary, follow_up)
+    return LogInteraction(kind, body, None, "", follow_up)
+
+
+def _keywords(text: str, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """Split "Acme email a@b.com owner @jo" into ("Acme", {"email": ..., "owner": ...})."""
+    pattern = re.compile(r"\s+(" + "|".join(names) + r")\s+", re.I)
+    pieces = pattern.split(" " + text + " ")
+    head = pieces[0].strip()
+    found = {}
+    for key, value in zip(pieces[1::2], pieces[2::2], strict=True):
+        found[key.lower()] = value.strip()
+    return head, found
+
+
+def _add(rest: str) -> AddCustomer | AddContact:
+    what, _, body = rest.partition(" ")
+    what = what.lower()
+    if what in ("customer", "client", "account", "company"):
+        name, extra = _keywords(body, ("email", "owner", "segment"))
+        if not name:
+            raise ParseError(
+                "add customer", "give the customer a name, e.g. add customer Acme Corp"
+            )
+        return AddCustomer(name, extra.get("email"), extra.get("owner"), extra.get("segment"))
+    if what in ("contact", "person"):
+        name, _, tail = body.partition(" to ")
+        if not name.strip() or not tail.strip():
+            raise ParseError("add contact", "say who and where, e.g. add contact Jane Roe to Acme")
+        customer, extra = _keywords(tail, ("email", "phone", "role"))
+        return AddContact(
+            name.strip(), customer, extra.get("email"), extra.get("phone"), extra.get("role")
+        )
+    raise ParseError("add", "add what? `add customer <name>` or `add contact <name> to <customer>`")
+
+
+def _purchase(rest: str) -> RecordPurchase:
+    body, on = rest.strip(), None
+    dated = re.search(r"\s+on\s+(?P<when>.+)$", body, re.I)
+    if dated:
+        body, on = body[: dated.start()].strip(), dated["when"].strip()
+    words = body.split()
+    if len(words) < 2:
+        raise ParseError("purchase", "name the customer and the amount, e.g. purchase Acme 1200")
+    if (
+        len(words) >= 3
+        and re.fullmatch(r"[A-Za-z]{3}", words[-2])
+        and re.match(r"[\d.(]", words[-1])
+    ):
+        return RecordPurchase(" ".join(words[:-2]), " ".join(words[-2:]), on)
+    return RecordPurchase(" ".join(words[:-1]), words[-1], on)
+
+
+def _nps(rest: str) -> RecordNps:
+    words = rest.split()
+    for position, word in enumerate(words[1:], start=1):
+        if _SCORE.match(word):
+            comment = " ".join(words[position + 1 :]).strip(" -:") or None
+            return RecordNps(" ".join(words[:position]), word.removesuffix("/10"), comment)
+    if len(words) >= 2:
+        return RecordNps(" ".join(words[:-1]), words[-1])
+    raise ParseError(
+        "nps", "name the customer and a score from 0 to 10, e.g. nps Acme 9 great support"
+    )
+
+
+def _follow_ups(rest: str) -> ListFollowUps:
+    scope = rest.strip().lower()
+    if scope in ("", "mine", "me", "my"):
+        return ListFollowUps("mine")
+    if scope in ("today", "overdue", "all"):
+        return ListFollowUps(scope)  # type: ignore[arg-type]
+    someone = user_id(rest)
+    if someone:
+        return ListFollowUps("user", someone)
+    raise ParseError("followups", f"{rest.strip()!r} is not a list of follow-ups I know")

@@ -1,0 +1,153 @@
+"""The single registry: every verb, its usage line, help, examples and handler."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from commands import verbs
+from commands.handlers import customers, follow_ups, help, interactions, sales
+
+
+@dataclass(frozen=True)
+class VerbSpec:
+    """One verb of the chat language."""
+
+    name: str
+    usage: str
+    summary: str
+    examples: tuple[str, ...]
+    command: type
+    handler: Callable
+    # Other first words that mean this verb.
+    aliases: tuple[str, ...] = ()
+
+
+VERBS: tuple[VerbSpec, ...] = (
+    VerbSpec(
+        "log",
+        "log call|meeting|email|note [with] <customer>: <summary> [follow up <when>]",
+        "Log a call, meeting, email or note, optionally with a follow-up date.",
+        (
+            "log call with Acme: talked renewal, follow up next tue",
+            "note acme - prefers email",
+            "log meeting with Globex: demo went well, follow up friday 3pm",
+        ),
+        verbs.LogInteraction,
+        interactions.log,
+        ("call", "meeting", "email", "note"),
+    ),
+    VerbSpec(
+        "customer",
+        "customer <name>",
+        "Show a customer's 360 card: owner, orders, revenue, NPS, follow-ups, latest interactions.",
+        ("customer Acme", "360 globex", "customer #42"),
+        verbs.ShowCustomer,
+        customers.show,
+        ("360", "show", "card"),
+    ),
+    VerbSpec(
+        "find",
+        "find <text>",
+        "Find customers by name, email or contact.",
+        ("find acme", "find jane@acme.com", "find Jane Roe"),
+        verbs.FindCustomers,
+        customers.find,
+        ("search",),
+    ),
+    VerbSpec(
+        "add customer",
+        "add customer <name> [email <address>] [owner @user] [segment <segment>]",
+        "Add a customer.",
+        ("add customer Acme Corp email buy@acme.com owner @jane segment Enterprise",),
+        verbs.AddCustomer,
+        customers.add_customer,
+    ),
+    VerbSpec(
+        "add contact",
+        "add contact <name> to <customer> [email <address>] [phone <number>] [role <role>]",
+        "Add a person at a customer.",
+        ("add contact Jane Roe to Acme email jane@acme.com role CFO",),
+        verbs.AddContact,
+        customers.add_contact,
+    ),
+    VerbSpec(
+        "purchase",
+        "purchase <customer> <amount> [on <date>]",
+        "Record an order (a negative amount is a refund).",
+        ("purchase Acme 1200", "purchase Acme $1,250.50 on Dec 3", "purchase Globex EUR 99"),
+        verbs.RecordPurchase,
+        sales.purchase,
+        ("order", "sale"),
+    ),
+    VerbSpec(
+        "nps",
+        "nps <customer> <0-10> [comment]",
+        "Record a customer's NPS answer (0-10) with an optional comment.",
+        ("nps Acme 9 great support", "nps globex 4 too slow"),
+        verbs.RecordNps,
+        sales.nps,
+    ),
+    VerbSpec(
+        "followups",
+        "followups [mine|@user|today|overdue|all]",
+        "List open follow-ups: yours (the default), someone's, or the team's due today or overdue.",
+        ("followups", "followups overdue", "followups @jane"),
+        verbs.ListFollowUps,
+        follow_ups.list_open,
+        ("follow-ups", "todo"),
+    ),
+    VerbSpec(
+        "done",
+        "done <follow-up #id or customer>",
+        "Mark a follow-up done.",
+        ("done #12", "done acme"),
+        verbs.CompleteFollowUp,
+        follow_ups.done,
+        ("complete",),
+    ),
+    VerbSpec(
+        "help",
+        "help [command]",
+        "List what I understand, or explain one command.",
+        ("help", "help log"),
+        verbs.Help,
+        help.show,
+    ),
+)
+
+_BY_COMMAND = {spec.command: spec for spec in VERBS}
+_BY_NAME = {spec.name: spec for spec in VERBS}
+
+
+def spec_for(command: object) -> VerbSpec:
+    """The verb that handles a parsed command."""
+    return _BY_COMMAND[type(command)]
+
+
+def find_verb(name: str | None) -> VerbSpec | None:
+    """A verb by its name or one of its aliases ("360" -> customer)."""
+    if not name:
+        return None
+    name = name.strip().lower()
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    first = name.split()[0]
+    for spec in VERBS:
+        if (
+            first == spec.name.split()[0]
+            and (name == first or spec.name == name)
+            or first in spec.aliases
+        ):
+            return spec
+    return None
+
+
+def closest_verbs(word: str) -> list[str]:
+    """Verbs spelled like `word`, for "did you mean"."""
+    words = {spec.name.split()[0]: spec.name.split()[0] for spec in VERBS}
+    for spec in VERBS:
+        words.update({alias: spec.name.split()[0] for alias in spec.aliases})
+    close = difflib.get_close_matches(word.lower(), list(words), n=3, cutoff=0.5)
+    return list(dict.fromkeys(words[c] for c in close))

@@ -1,0 +1,152 @@
+"""What commands answer with: typed data that reports/ turns into Slack blocks or text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crm_core.customer360 import Customer360
+from crm_core.interactions import FollowUp
+from crm_core.models import Contact, Customer, Interaction, NpsResponse, Purchase
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One way forward the user can click or type: a label and the command it runs."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    card: Customer360
+
+
+@dataclass(frozen=True)
+class Logged:
+    interaction: Interaction
+    customer: Customer
+    # False when an earlier delivery of the same request already logged it.
+    created: bool = True
+
+
+@dataclass(frozen=True)
+class FoundCustomer:
+    customer_id: int
+    name: str
+    email: str | None
+    owner_user_id: str | None
+    segment: str | None
+    matched_on: str  # "name", "email" or "contact <name>"
+
+
+@dataclass(frozen=True)
+class Found:
+    query: str
+    matches: list[FoundCustomer]
+
+
+@dataclass(frozen=True)
+class CustomerAdded:
+    customer: Customer
+
+
+@dataclass(frozen=True)
+class ContactAdded:
+    contact: Contact
+    customer: Customer
+
+
+@dataclass(frozen=True)
+class PurchaseRecorded:
+    purchase: Purchase
+    customer: Customer
+
+
+@dataclass(frozen=True)
+class NpsRecorded:
+    response: NpsResponse
+    customer: Customer
+
+
+@dataclass(frozen=True)
+class FollowUpList:
+    scope: str  # mine, user, today, overdue or all
+    user_id: str | None
+    items: list[FollowUp]
+
+
+@dataclass(frozen=True)
+class FollowUpDone:
+    interaction: Interaction
+    customer_name: str
+
+
+@dataclass(frozen=True)
+class VerbHelp:
+    name: str
+    usage: str
+    summary: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HelpText:
+    verbs: list[VerbHelp]
+    # Set when help was asked for one verb.
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class DidYouMean:
+    """Several customers fit; nothing was done. Each choice re-runs the command for one."""
+
+    query: str
+    choices: list[Choice]
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """No customer fits; nothing was done."""
+
+    query: str
+    suggestions: list[Choice]
+    add_command: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The command could not run as typed; nothing was written."""
+
+    message: str
+    usage: str | None = None
+    examples: tuple[str, ...] = ()
+    choices: list[Choice] = field(default_factory=list)
+
+
+Result = (
+    CustomerCard
+    | Logged
+    | Found
+    | CustomerAdded
+    | ContactAdded
+    | PurchaseRecorded
+    | NpsRecorded
+    | FollowUpList
+    | FollowUpDone
+    | HelpText
+    | DidYouMean
+    | NotFound
+    | Problem
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A result with the moment and zone it should be shown in."""
+
+    result: Result
+    shown_at: datetime
+    # Whether the text asked to share the answer with the channel (Slack only).
+    share: bool = False

@@ -1,0 +1,87 @@
+"""The commands the chat language knows, as plain data: what the parser produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class LogInteraction:
+    kind: str
+    # "Acme: talked renewal" before the handler knows where the customer's name ends.
+    customer_and_summary: str
+    customer: str | None
+    summary: str
+    follow_up: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowCustomer:
+    customer: str
+
+
+@dataclass(frozen=True)
+class FindCustomers:
+    text: str
+
+
+@dataclass(frozen=True)
+class AddCustomer:
+    name: str
+    email: str | None = None
+    owner: str | None = None
+    segment: str | None = None
+
+
+@dataclass(frozen=True)
+class AddContact:
+    name: str
+    customer: str
+    email: str | None = None
+    phone: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordPurchase:
+    customer: str
+    amount: str
+    on: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordNps:
+    customer: str
+    score: str
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ListFollowUps:
+    scope: Literal["mine", "user", "today", "overdue", "all"] = "mine"
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CompleteFollowUp:
+    target: str
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None
+
+
+Command = (
+    LogInteraction
+    | ShowCustomer
+    | FindCustomers
+    | AddCustomer
+    | AddContact
+    | RecordPurchase
+    | RecordNps
+    | ListFollowUps
+    | CompleteFollowUp
+    | Help
+)

@@ -1,0 +1,154 @@
+"""Chat answers rendered for people: Block Kit for Slack, plain text for the terminal.
+
+Each result type has two templates, `text/<name>.txt.j2` and `slack/<name>.mrkdwn.j2`, named
+after the result class (CustomerCard -> customer_card). A Slack template writes mrkdwn in
+which every value is escaped (our own mentions excepted); a line `# Title` opens with a
+header, a line `---` starts a new section, a line `~ text` is a context line. Buttons come
+from the result's data here, each carrying the command it runs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import tzinfo
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from commands import results
+from reports import blockkit
+from reports.mrkdwn import mention, truncate
+from reports.templating import environment, local_date, local_time, money, number
+
+RUN_COMMAND = "crm_run"  # action_id prefix of buttons whose value is a command to run
+LOG_MODAL = "crm_log"  # action_id prefix of "Log call" buttons (value: the customer id)
+
+
+def template_name(result: object) -> str:
+    """CustomerCard -> customer_card."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(result).__name__).lower()
+
+
+def render_text(answer: results.Answer, tz: tzinfo) -> str:
+    """The answer as terminal text."""
+    template = environment().get_template(f"text/{template_name(answer.result)}.txt.j2")
+    return template.render(r=answer.result, tz=tz).rstrip() + "\n"
+
+
+def render_message(
+    answer: results.Answer, tz: tzinfo, *, surface: str = "message"
+) -> dict[str, Any]:
+    """The answer as a Slack message: {"text": fallback, "blocks": [...]}, within Slack's limits."""
+    result = answer.result
+    mrkdwn = (
+        _slack_environment()
+        .get_template(f"slack/{template_name(result)}.mrkdwn.j2")
+        .render(r=result, tz=tz)
+    )
+    mrkdwn = mrkdwn.replace("&#39;", "'").replace("&#34;", '"')  # markupsafe's, not Slack's
+    blocks = _blocks(mrkdwn)
+    blocks.append(blockkit.actions(_buttons(result)))
+    return blockkit.message(_fallback(mrkdwn), blocks, surface=surface)
+
+
+@cache
+def _slack_environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        undefined=StrictUndefined,
+        autoescape=True,  # escapes & < > (and quotes, restored after rendering)
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=money, number=number, local_time=local_time, local_date=local_date, mention=mention
+    )
+    return env
+
+
+def _blocks(mrkdwn: str) -> list[blockkit.Block | None]:
+    blocks: list[blockkit.Block | None] = []
+    lines = mrkdwn.strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        blocks.append(blockkit.header(html.unescape(lines.pop(0)[2:])))
+    for part in "\n".join(lines).split("\n---\n"):
+        section: list[str] = []
+        for line in part.strip("\n").splitlines():
+            if line.startswith("~ "):
+                blocks.extend(_sections(section))
+                section = []
+                blocks.append(blockkit.context(line[2:]))
+            else:
+                section.append(line)
+        blocks.extend(_sections(section))
+    return blocks
+
+
+def _sections(lines: list[str]) -> list[blockkit.Block]:
+    """Lines as sections of at most 3,000 characters, split between lines where possible."""
+    sections, current = [], ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > blockkit.SECTION_TEXT:
+            sections.append(blockkit.section(current))
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current.strip():
+        sections.append(blockkit.section(current))
+    return sections
+
+
+def _fallback(mrkdwn: str) -> str:
+    lines = [line for line in mrkdwn.splitlines() if line.strip() and line.strip() != "---"]
+    first = lines[0].removeprefix("# ") if lines else "CRM"
+    return truncate(first, 300)
+
+
+def _run(label: str, command: str, style: str | None = None) -> blockkit.Block:
+    return blockkit.button(label, action_id=RUN_COMMAND, value=command, style=style)  # type: ignore[arg-type]
+
+
+def _buttons(result: object) -> list[blockkit.Block]:
+    match result:
+        case results.CustomerCard(card=card):
+            customer_id = card.customer.id
+            buttons = [
+                blockkit.button(
+                    "Log call", action_id=LOG_MODAL, value=str(customer_id), style="primary"
+                )
+            ]
+            buttons += [
+                _run(f"Done: {f.summary or f.kind}", f"done #{f.id}")
+                for f in card.open_follow_ups[:5]
+            ]
+            return buttons
+        case results.Logged(interaction=interaction, customer=customer):
+            buttons = [_run("Open 360", f"customer #{customer.id}")]
+            if interaction.follow_up_at and not interaction.follow_up_done:
+                buttons.append(_run("Mark follow-up done", f"done #{interaction.id}"))
+            return buttons
+        case results.Found(matches=matches):
+            return [_run(f"Open {m.name}", f"customer #{m.customer_id}") for m in matches]
+        case (
+            results.CustomerAdded(customer=customer)
+            | results.PurchaseRecorded(customer=customer)
+            | results.NpsRecorded(customer=customer)
+            | results.ContactAdded(customer=customer)
+        ):
+            return [
+                _run("Open 360", f"customer #{customer.id}"),
+                blockkit.button("Log call", action_id=LOG_MODAL, value=str(customer.id)),
+            ]
+        case results.FollowUpList(items=items):
+            return [
+                _run(f"Done #{f.interaction_id} {f.customer_name}", f"done #{f.interaction_id}")
+                for f in items
+            ]
+        case results.DidYouMean(choices=choices) | results.Problem(choices=choices):
+            return [_run(c.label, c.command) for c in choices]
+        case results.NotFound(suggestions=suggestions, add_command=add_command):
+            return [_run(c.label, c.command) for c in suggestions] + [
+                _run("Add it", add_command, "primary")
+            ]
+    return []
