@@ -81,3 +81,11 @@ def pytest_runtest_makereport(item, call):
 def pytest_sessionstart(session: pytest.Session) -> None:
     if os.environ.get("CRM_REQUIRE_POSTGRES") and not POSTGRES_URL:
         raise pytest.UsageError("CRM_REQUIRE_POSTGRES is set but CRM_TEST_POSTGRES_URL is not")
+
+
+@pytest.fixture
+def bot(engine):
+    """The chat language as the console drives it, on a fresh database."""
+    from tests.chat import ChatBot
+
+    return ChatBot(engine)

@@ -30,3 +30,15 @@ def test_every_cli_command_is_in_the_readme_with_help():
 
 def test_the_readme_names_the_two_setup_commands():
     assert "make demo" in README and "make test" in README
+
+
+def test_every_chat_verb_is_in_the_readme_with_help_and_examples():
+    from commands.registry import VERBS
+
+    for spec in VERBS:
+        assert f"`{spec.usage.replace('|', chr(92) + '|')}`" in README, (
+            f"{spec.name} usage missing from README"
+        )
+        assert spec.summary.strip() and spec.examples, f"{spec.name} has no help text or examples"
+        for example in spec.examples[:1]:
+            assert example.split()[0] in README
