@@ -75,6 +75,7 @@ class FollowUpList:
     scope: str  # mine, user, today, overdue or all
     user_id: str | None
     items: list[FollowUp]
+    more: bool = False  # True when only the soonest were listed
 
 
 @dataclass(frozen=True)

@@ -55,13 +55,19 @@ def find(command: FindCustomers, request: Request) -> Found:
     if "@" in text:
         for customer in customers.find_by_email(session, team_id=team_id, email=text):
             keep(customer, "email")
-    for suggestion in customers.search_customers(
-        session, team_id=team_id, text=text, limit=FIND_LIMIT
-    ):
-        keep(
-            customers.get_customer(session, team_id=team_id, customer_id=suggestion.customer_id),
-            "name",
-        )
+    if "@" not in text:  # an address is no name; similar-looking names would only be noise
+        ranked = customers.search_customers(session, team_id=team_id, text=text, limit=FIND_LIMIT)
+        by_id = {
+            c.id: c
+            for c in session.exec(
+                select(Customer).where(
+                    Customer.team_id == team_id,
+                    col(Customer.id).in_([s.customer_id for s in ranked]),
+                )
+            )
+        }
+        for suggestion in ranked:
+            keep(by_id[suggestion.customer_id], "name")
     needle = f"%{text.lower()}%"
     contacts = session.exec(
         select(Contact, Customer)

@@ -10,6 +10,9 @@ from commands.verbs import CompleteFollowUp, ListFollowUps
 from crm_core import customers
 from crm_core.interactions import list_follow_ups, mark_follow_up_done
 
+# More than a screenful helps nobody; the answer says when there are more.
+LIST_LIMIT = 100
+
 
 def list_open(command: ListFollowUps, request: Request) -> FollowUpList:
     actor = request.actor
@@ -22,8 +25,10 @@ def list_open(command: ListFollowUps, request: Request) -> FollowUpList:
         tz=actor.tz,
         due=due,
         owner_user_id=owner,
+        limit=LIST_LIMIT + 1,
     )
-    return FollowUpList(scope=command.scope, user_id=owner, items=items)
+    more = len(items) > LIST_LIMIT
+    return FollowUpList(scope=command.scope, user_id=owner, items=items[:LIST_LIMIT], more=more)
 
 
 def done(command: CompleteFollowUp, request: Request) -> FollowUpDone | DidYouMean | Problem:
