@@ -19,6 +19,7 @@ from crm_core.models import (
     Contact,
     Customer,
     CustomerMerge,
+    CustomerScore,
     Interaction,
     NpsResponse,
     Purchase,
@@ -268,6 +269,8 @@ def merge_customers(
     session.add(record)
     session.add(kept)
     session.flush()
+    # The duplicate's scores go with it; the next analytics refresh scores the merged history.
+    session.execute(delete(CustomerScore).where(col(CustomerScore.customer_id) == merge_id))
     session.execute(
         delete(Customer).where(col(Customer.id) == merge_id, col(Customer.team_id) == team_id)
     )

@@ -1,5 +1,6 @@
 """The CRM's tables. Importing this package registers all of them on SQLModel.metadata."""
 
+from crm_core.models.analytics import AnalyticsFit, CustomerScore
 from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBase, CustomerMerge
 from crm_core.models.interaction import Interaction, InteractionKind, InteractionSource
 from crm_core.models.nps import NpsResponse
@@ -7,6 +8,8 @@ from crm_core.models.purchase import Purchase
 from crm_core.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "AnalyticsFit",
+    "CustomerScore",
     "Contact",
     "ContactBase",
     "Customer",

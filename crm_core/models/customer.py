@@ -38,7 +38,7 @@ class Customer(CustomerBase, table=True):
     team_id: str = Field(max_length=32)
     normalized_name: str = Field(max_length=255)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, default=utcnow)
     )
     # Bumped on every change, so caches of customer names know when to reload.
     updated_at: datetime = Field(
@@ -64,7 +64,7 @@ class Contact(ContactBase, table=True):
     team_id: str = Field(max_length=32)
     customer_id: int = Field(foreign_key="customer.id")
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, default=utcnow)
     )
 
 

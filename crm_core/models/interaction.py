@@ -50,5 +50,5 @@ class Interaction(SQLModel, table=True):
     follow_up_done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     idempotency_key: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, default=utcnow)
     )

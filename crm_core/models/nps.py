@@ -30,5 +30,5 @@ class NpsResponse(SQLModel, table=True):
     author_user_id: str | None = Field(default=None, max_length=32)
     external_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, default=utcnow)
     )

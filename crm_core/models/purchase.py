@@ -27,5 +27,5 @@ class Purchase(SQLModel, table=True):
     currency: str = Field(max_length=3)
     external_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, default=utcnow)
     )

@@ -1,0 +1,1 @@
+"""Customer analytics: CLV, churn, retention, NPS and segments, computed in the database."""
