@@ -1,0 +1,207 @@
+"""Refreshing a workspace's CLV scores: summary, fits, predictions, written back in one go.
+
+A refresh reads the RFM summary from the database, fits BG/NBD on the distinct
+(frequency, recency, T) patterns with weights, fits Gamma-Gamma on repeat customers with a
+positive average, evaluates the predictions once per pattern, and replaces the workspace's
+rows in customer_score. Chat answers read those rows (and say how fresh they are) instead of
+fitting while Slack waits.
+
+With too few repeat customers (analytics.min_repeat_customers) or a fit that does not
+converge, CLV falls back to the historic formula: average order value x purchases per
+month x the horizon in months, with no probability of being alive; the fit record says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, select, text
+from sqlmodel import Session
+
+from crm_core.analytics import clv_models
+from crm_core.analytics.summary import rfm_summary
+from crm_core.analytics.writing import write_scores
+from crm_core.errors import CrmError
+from crm_core.models import AnalyticsFit, CustomerScore, Purchase
+from crm_core.models.types import as_utc
+from crm_core.settings import AnalyticsSettings
+
+logger = logging.getLogger(__name__)
+MODELS = "bgnbd+gamma-gamma"
+HISTORIC = "historic"
+# Gamma-Gamma needs a few repeat customers with positive spend to say anything.
+MIN_GAMMA_GAMMA_CUSTOMERS = 10
+
+
+class NotEnoughData(CrmError):
+    """The workspace has no purchases to score yet."""
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The latest fit of a workspace and whether purchases arrived after it."""
+
+    fit: AnalyticsFit | None
+    stale: bool
+
+
+def freshness(session: Session, *, team_id: str) -> Freshness:
+    """The newest fit, and whether a purchase newer than its watermark exists."""
+    fit = latest_fit(session, team_id=team_id)
+    newest = session.execute(
+        select(func.max(Purchase.id)).where(Purchase.team_id == team_id)
+    ).scalar()
+    if fit is None:
+        return Freshness(None, stale=newest is not None)
+    return Freshness(fit, stale=newest is not None and newest != fit.watermark_purchase_id)
+
+
+def latest_fit(session: Session, *, team_id: str) -> AnalyticsFit | None:
+    """The workspace's newest fit, if it was ever scored."""
+    return session.execute(
+        select(AnalyticsFit)
+        .where(AnalyticsFit.team_id == team_id)
+        .order_by(AnalyticsFit.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def refresh_scores(
+    session: Session, *, team_id: str, settings: AnalyticsSettings, now: datetime
+) -> AnalyticsFit:
+    """Fit the models on the workspace's purchases up to `now` and replace its scores."""
+    started = time.perf_counter()
+    unit = settings.time_unit
+    summary = rfm_summary(session, team_id=team_id, unit=unit, observation_end=now)
+    if summary.empty:
+        raise NotEnoughData(
+            "there are no purchases yet; import some with `crm import purchases FILE`"
+        )
+    watermark_id, watermark_at, purchases = session.execute(
+        select(func.max(Purchase.id), func.max(Purchase.purchased_at), func.count()).where(
+            Purchase.team_id == team_id
+        )
+    ).one()
+    fit = AnalyticsFit(
+        team_id=team_id,
+        method=MODELS,
+        time_unit=unit,
+        horizon_months=settings.horizon_months,
+        monthly_discount_rate=settings.monthly_discount_rate,
+        observation_end=now,
+        watermark_purchase_id=watermark_id,
+        watermark_purchased_at=as_utc(watermark_at) if watermark_at else None,
+        purchases=purchases,
+        customers=len(summary),
+        repeat_customers=int((summary["frequency"] > 0).sum()),
+    )
+    scores = _model_scores(summary, fit, settings)
+    if scores is None:
+        scores = _historic_scores(session, summary, fit, settings, now)
+    fit.seconds = round(time.perf_counter() - started, 3)
+    session.execute(delete(CustomerScore).where(CustomerScore.team_id == team_id))
+    session.add(fit)
+    session.flush()
+    write_scores(session, team_id=team_id, fit_id=fit.id, scores=scores)
+    fit.seconds = round(time.perf_counter() - started, 3)
+    logger.info(
+        "scored %d customers of %s with %s in %.2fs", len(scores), team_id, fit.method, fit.seconds
+    )
+    return fit
+
+
+def _model_scores(
+    summary: pd.DataFrame, fit: AnalyticsFit, settings: AnalyticsSettings
+) -> pd.DataFrame | None:
+    if fit.repeat_customers < settings.min_repeat_customers:
+        fit.method, fit.reason = (
+            HISTORIC,
+            (
+                f"only {fit.repeat_customers} customers bought more than once "
+                f"(BG/NBD needs {settings.min_repeat_customers}, analytics.min_repeat_customers)"
+            ),
+        )
+        return None
+    patterns = (
+        summary.groupby(["frequency", "recency", "T"], sort=False)
+        .size()
+        .rename("customers")
+        .reset_index()
+    )
+    fit.unique_patterns = len(patterns)
+    bg = clv_models.fit_bgnbd(
+        patterns["frequency"], patterns["recency"], patterns["T"], weights=patterns["customers"]
+    )
+    if bg is None:
+        fit.method, fit.reason = HISTORIC, "BG/NBD did not converge on this data"
+        return None
+    fit.bg_r, fit.bg_alpha, fit.bg_a, fit.bg_b, fit.bg_converged = bg.r, bg.alpha, bg.a, bg.b, True
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    fit.gg_customers = len(repeat)
+    gg = None
+    if len(repeat) >= MIN_GAMMA_GAMMA_CUSTOMERS:
+        gg = clv_models.fit_gamma_gamma(repeat["frequency"], repeat["monetary_value"])
+    if gg is None or gg.q <= 1:
+        fit.method, fit.reason = (
+            HISTORIC,
+            "Gamma-Gamma could not be fitted to the repeat customers' spend",
+        )
+        return None
+    fit.gg_p, fit.gg_q, fit.gg_v, fit.gg_converged = gg.p, gg.q, gg.v, True
+    horizon = settings.horizon_months * clv_models.UNITS_PER_MONTH[fit.time_unit]
+    f, r, t = patterns["frequency"], patterns["recency"], patterns["T"]
+    patterns["p_alive"] = clv_models.probability_alive(bg, f, r, t)
+    patterns["expected_purchases"] = clv_models.expected_purchases(bg, horizon, f, r, t)
+    patterns["discounted"] = clv_models.discounted_expected_purchases(
+        bg,
+        f,
+        r,
+        t,
+        months=settings.horizon_months,
+        monthly_discount_rate=settings.monthly_discount_rate,
+        unit=fit.time_unit,
+    )
+    scores = summary.reset_index().merge(
+        patterns.drop(columns="customers"), on=["frequency", "recency", "T"]
+    )
+    order_value = clv_models.expected_order_value(gg, scores["frequency"], scores["monetary_value"])
+    scores["clv"] = order_value * scores["discounted"]
+    scores["value_at_risk"] = scores["clv"] * (1 - scores["p_alive"])
+    return scores.drop(columns="discounted").set_index("customer_id")
+
+
+def _historic_scores(
+    session: Session,
+    summary: pd.DataFrame,
+    fit: AnalyticsFit,
+    settings: AnalyticsSettings,
+    now: datetime,
+) -> pd.DataFrame:
+    """Average order value x purchases per month (over the customer's tenure) x horizon months."""
+    rows = session.execute(
+        text(
+            "SELECT customer_id, COUNT(*), SUM(amount), MIN(purchased_at) FROM purchase "
+            "WHERE team_id = :team_id AND amount >= 0 GROUP BY customer_id"
+        ),
+        {"team_id": fit.team_id},
+    ).all()
+    orders = pd.DataFrame(rows, columns=["customer_id", "orders", "revenue", "first"]).set_index(
+        "customer_id"
+    )
+    first = pd.to_datetime(orders["first"], utc=True, format="mixed")
+    tenure_months = ((pd.Timestamp(now) - first).dt.days / 30.4375).clip(lower=1.0)
+    average_order = orders["revenue"].astype(float) / orders["orders"]
+    per_month = orders["orders"] / tenure_months
+    scores = summary.copy()
+    scores["clv"] = (
+        (average_order * per_month * settings.horizon_months).reindex(scores.index).fillna(0.0)
+    )
+    scores["expected_purchases"] = (per_month * settings.horizon_months).reindex(scores.index)
+    scores["p_alive"] = np.nan
+    scores["value_at_risk"] = np.nan
+    return scores
