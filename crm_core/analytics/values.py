@@ -1,0 +1,195 @@
+"""Reading stored scores: the most valuable customers, one customer's value, who is slipping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from crm_core.models import Customer, CustomerScore, Interaction, NpsResponse, Purchase
+from crm_core.models.types import as_utc
+
+
+@dataclass(frozen=True)
+class CustomerValue:
+    """A customer's stored scores."""
+
+    customer_id: int
+    name: str
+    owner_user_id: str | None
+    segment: str | None
+    frequency: int
+    clv: float
+    p_alive: float | None
+    value_at_risk: float | None
+    expected_purchases: float | None
+
+
+@dataclass(frozen=True)
+class ChurnReason:
+    """Why a customer looks at risk: their rhythm, their last answer, their last touch."""
+
+    orders: int
+    last_purchase_at: datetime | None
+    days_since_last_purchase: int | None
+    usual_gap_days: float | None  # mean days between purchases; None with one purchase
+    last_nps: int | None
+    last_nps_at: datetime | None
+    last_interaction_at: datetime | None
+    last_interaction_kind: str | None
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    value: CustomerValue
+    reason: ChurnReason
+
+
+@dataclass(frozen=True)
+class ValueTotals:
+    customers: int
+    clv: float
+    value_at_risk: float
+    at_risk: int
+
+
+def _values_query(team_id: str):
+    return (
+        select(CustomerScore, Customer.name, Customer.owner_user_id, Customer.segment)
+        .join(Customer, col(Customer.id) == col(CustomerScore.customer_id))
+        .where(CustomerScore.team_id == team_id)
+    )
+
+
+def _value(row) -> CustomerValue:
+    score, name, owner, segment = row
+    return CustomerValue(
+        customer_id=score.customer_id,
+        name=name,
+        owner_user_id=owner,
+        segment=segment,
+        frequency=score.frequency,
+        clv=score.clv,
+        p_alive=score.p_alive,
+        value_at_risk=score.value_at_risk,
+        expected_purchases=score.expected_purchases,
+    )
+
+
+def top_by_clv(
+    session: Session,
+    *,
+    team_id: str,
+    limit: int = 10,
+    segment: str | None = None,
+    owner_user_id: str | None = None,
+) -> list[CustomerValue]:
+    """The customers with the highest predicted CLV, optionally of one segment or owner."""
+    query = _values_query(team_id)
+    if segment:
+        query = query.where(func.lower(Customer.segment) == segment.lower())
+    if owner_user_id:
+        query = query.where(Customer.owner_user_id == owner_user_id)
+    rows = session.exec(query.order_by(col(CustomerScore.clv).desc()).limit(limit)).all()
+    return [_value(row) for row in rows]
+
+
+def customer_value(session: Session, *, team_id: str, customer_id: int) -> CustomerValue | None:
+    """One customer's scores, or None when the last refresh did not score them."""
+    row = session.exec(
+        _values_query(team_id).where(CustomerScore.customer_id == customer_id)
+    ).first()
+    return _value(row) if row else None
+
+
+def value_totals(session: Session, *, team_id: str, alive_threshold: float) -> ValueTotals:
+    """Customers scored, their total CLV and value at risk, and how many are at risk."""
+    customers, clv, at_risk_value, at_risk = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(CustomerScore.clv), 0.0),
+            func.coalesce(func.sum(CustomerScore.value_at_risk), 0.0),
+            func.coalesce(
+                func.sum(case((col(CustomerScore.p_alive) < alive_threshold, 1), else_=0)), 0
+            ),
+        ).where(CustomerScore.team_id == team_id)
+    ).one()
+    return ValueTotals(customers, float(clv), float(at_risk_value), int(at_risk))
+
+
+def at_risk(
+    session: Session, *, team_id: str, alive_threshold: float, limit: int = 10, now: datetime
+) -> list[AtRisk]:
+    """Customers whose P(alive) is under the threshold, most value at risk first."""
+    rows = session.exec(
+        _values_query(team_id)
+        .where(col(CustomerScore.p_alive) < alive_threshold)
+        .order_by(col(CustomerScore.value_at_risk).desc())
+        .limit(limit)
+    ).all()
+    values = [_value(row) for row in rows]
+    reasons = churn_reasons(
+        session, team_id=team_id, customer_ids=[v.customer_id for v in values], now=now
+    )
+    return [AtRisk(v, reasons[v.customer_id]) for v in values]
+
+
+def churn_reasons(
+    session: Session, *, team_id: str, customer_ids: list[int], now: datetime
+) -> dict[int, ChurnReason]:
+    """For each customer: purchase rhythm against the time since the last, last NPS, last touch."""
+    if not customer_ids:
+        return {}
+    purchases = {
+        customer_id: (orders, as_utc(first) if first else None, as_utc(last) if last else None)
+        for customer_id, orders, first, last in session.exec(
+            select(
+                Purchase.customer_id,
+                func.count(),
+                func.min(Purchase.purchased_at),
+                func.max(Purchase.purchased_at),
+            )
+            .where(
+                Purchase.team_id == team_id,
+                col(Purchase.customer_id).in_(customer_ids),
+                Purchase.amount >= 0,
+            )
+            .group_by(Purchase.customer_id)
+        ).all()
+    }
+    nps = _latest(session, NpsResponse, NpsResponse.responded_at, team_id, customer_ids)
+    touches = _latest(session, Interaction, Interaction.occurred_at, team_id, customer_ids)
+    reasons = {}
+    for customer_id in customer_ids:
+        orders, first, last = purchases.get(customer_id, (0, None, None))
+        answer, touch = nps.get(customer_id), touches.get(customer_id)
+        reasons[customer_id] = ChurnReason(
+            orders=orders,
+            last_purchase_at=last,
+            days_since_last_purchase=(now - last).days if last else None,
+            usual_gap_days=(last - first).days / (orders - 1)
+            if orders > 1 and first and last
+            else None,
+            last_nps=answer.score if answer else None,
+            last_nps_at=answer.responded_at if answer else None,
+            last_interaction_at=touch.occurred_at if touch else None,
+            last_interaction_kind=touch.kind if touch else None,
+        )
+    return reasons
+
+
+def _latest(session: Session, table, when, team_id: str, customer_ids: list[int]) -> dict:
+    newest = (
+        select(table.customer_id, func.max(when).label("at"))
+        .where(table.team_id == team_id, col(table.customer_id).in_(customer_ids))
+        .group_by(table.customer_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(table).join(
+            newest, (table.customer_id == newest.c.customer_id) & (when == newest.c.at)
+        )
+    ).all()
+    return {row.customer_id: row for row in rows}
