@@ -7,7 +7,7 @@ Other packages add subcommands through the `crm.cli` entry-point group (the bot 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -19,10 +19,11 @@ from sqlalchemy import Engine
 
 from commands.console import ask, chat
 from crm_core import db, demo, importing
+from crm_core.analytics.scoring import refresh_scores
 from crm_core.errors import CrmError
 from crm_core.overview import workspace_overview
 from crm_core.settings import Settings, SettingsError, load_settings
-from reports.terminal import demo_tour_text, import_summary_text
+from reports.terminal import analytics_refresh_text, demo_tour_text, import_summary_text
 
 
 class Console:
@@ -77,6 +78,26 @@ def db_upgrade(console: Console) -> None:
     engine = db.make_engine(console.settings.database_url_with_password)
     db.upgrade(engine)
     click.echo(f"{engine.url.render_as_string(hide_password=True)} is at the newest schema.")
+
+
+@cli.group("analytics")
+def analytics_group() -> None:
+    """Customer-value models."""
+
+
+@analytics_group.command("refresh")
+@click.pass_obj
+def analytics_refresh(console: Console) -> None:
+    """Fit BG/NBD and Gamma-Gamma on all purchases and store every customer's CLV and churn risk."""
+    with db.unit_of_work(console.engine) as session:
+        fit = _explained(
+            refresh_scores,
+            session,
+            team_id=console.settings.team_id,
+            settings=console.settings.analytics,
+            now=datetime.now(UTC),
+        )
+    click.echo(analytics_refresh_text(fit), nl=False)
 
 
 @cli.command("import")

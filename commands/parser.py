@@ -15,7 +15,15 @@ from commands.verbs import (
     LogInteraction,
     RecordNps,
     RecordPurchase,
+    ShowCac,
+    ShowChurnRate,
+    ShowChurnRisk,
+    ShowClv,
     ShowCustomer,
+    ShowNps,
+    ShowPareto,
+    ShowRetention,
+    ShowSegments,
 )
 
 TEXT_LIMIT = 4_000
@@ -33,6 +41,7 @@ _FOLLOW_UP = re.compile(
 )
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 _SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)([^|>]+)(?:\|([^>]+))?>")
+_NPS_SUMMARY = re.compile(r"^\s*$|^(?:last|by|for|over|in|summary|trend)\b", re.I)
 _SCORE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?/?(?:10)?$")
 
 
@@ -85,7 +94,19 @@ def parse(text: str) -> Command:
     if verb in ("purchase", "order", "sale"):
         return _purchase(rest)
     if verb == "nps":
-        return _nps(rest)
+        return _nps_summary(rest) if _NPS_SUMMARY.match(rest) else _nps(rest)
+    if verb == "clv":
+        return _clv(rest)
+    if verb == "churn":
+        return _churn(rest)
+    if verb == "retention":
+        return _retention(rest)
+    if verb in ("segments", "segment", "rfm"):
+        return ShowSegments()
+    if verb == "pareto":
+        return ShowPareto()
+    if verb == "cac":
+        return ShowCac()
     if verb in ("followups", "follow-ups", "followup", "follow-up", "todo"):
         return _follow_ups(rest)
     if verb in ("done", "complete", "completed"):
@@ -208,3 +229,84 @@ def _follow_ups(rest: str) -> ListFollowUps:
     if someone:
         return ListFollowUps("user", someone)
     raise ParseError("followups", f"{rest.strip()!r} is not a list of follow-ups I know")
+
+
+def _top(text: str, verb: str) -> tuple[int, str]:
+    """("top 5 segment SMB" -> 5, "segment SMB"); the default is 10."""
+    match = re.match(r"^top\s+(\S+)\s*", text, re.I)
+    if not match:
+        return 10, text
+    if not match.group(1).isdigit() or not 1 <= int(match.group(1)) <= 100:
+        raise ParseError(verb, f"{match.group(1)!r} is not a count; use top 1 to top 100")
+    return int(match.group(1)), text[match.end() :]
+
+
+def _clv(rest: str) -> ShowClv:
+    top, rest = _top(rest.strip(), "clv")
+    head, extra = _keywords(rest, ("segment", "owner"))
+    if head and (extra or top != 10):
+        raise ParseError(
+            "clv", f"{head!r} is not a filter; use clv top N segment <segment> owner @user"
+        )
+    if head:
+        return ShowClv(customer=head)
+    owner = extra.get("owner")
+    if owner is not None and owner.lower() not in ("me", "@me") and user_id(owner) is None:
+        raise ParseError(
+            "clv", f"{owner!r}: not a Slack user; mention one (owner @jane) or write owner me"
+        )
+    return ShowClv(top=top, segment=extra.get("segment"), owner=owner)
+
+
+def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
+    words = rest.lower().split()
+    if words[:1] == ["rate"] or words[:1] == ["rates"]:
+        period = words[-1] if len(words) > 1 else "month"
+        period = {
+            "monthly": "month",
+            "months": "month",
+            "quarterly": "quarter",
+            "quarters": "quarter",
+        }.get(period, period)
+        if period not in ("month", "quarter"):
+            raise ParseError(
+                "churn rate",
+                f"{words[-1]!r} is not a period; use churn rate by month or by quarter",
+            )
+        return ShowChurnRate(period)  # type: ignore[arg-type]
+    top, rest = _top(rest.strip(), "churn")
+    if rest.strip():
+        raise ParseError("churn", f"{rest.strip()!r} is not something churn understands")
+    return ShowChurnRisk(top)
+
+
+def _retention(rest: str) -> ShowRetention:
+    word = rest.strip().lower()
+    if word not in ("", "cohort", "cohorts"):
+        raise ParseError("retention", f"{rest.strip()!r} is not something retention understands")
+    return ShowRetention(cohorts=bool(word))
+
+
+def _nps_summary(rest: str) -> ShowNps:
+    text = rest.strip().lower()
+    days, by = 90, None
+    window = re.search(
+        r"(?:last|over|for|in)\s+(?:the\s+)?(\d+)\s*(day|days|week|weeks|month|months|year|years)\b",
+        text,
+    )
+    if window:
+        size = {"day": 1, "week": 7, "month": 30, "year": 365}[window.group(2).rstrip("s")]
+        days = int(window.group(1)) * size
+        if not 1 <= days <= 3650:
+            raise ParseError("nps summary", "the window must be between 1 day and 10 years")
+    elif re.search(r"\blast\b", text):
+        raise ParseError("nps summary", "say how far back, e.g. nps last 90 days")
+    grouped = re.search(r"\bby\s+(\w+)", text)
+    if grouped:
+        if grouped.group(1) not in ("segment", "owner"):
+            raise ParseError(
+                "nps summary",
+                f"{grouped.group(1)!r}: NPS can be broken down by segment or by owner",
+            )
+        by = grouped.group(1)
+    return ShowNps(days=days, by=by)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from commands import verbs
-from commands.handlers import customers, follow_ups, help, interactions, sales
+from commands.handlers import analytics, customers, follow_ups, help, interactions, sales
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,30 @@ VERBS: tuple[VerbSpec, ...] = (
         verbs.CompleteFollowUp,
         follow_ups.done,
         ("complete",),
+    ),
+    VerbSpec(
+        "clv",
+        "clv [top N] [segment <segment>] [owner @user] | clv <customer>",
+        "Predicted customer lifetime value (BG/NBD + Gamma-Gamma): the top customers, or one.",
+        ("clv top 10", "clv top 5 segment Enterprise", "clv owner me", "clv Acme"),
+        verbs.ShowClv,
+        analytics.clv,
+    ),
+    VerbSpec(
+        "churn",
+        "churn [top N]",
+        "Customers slipping away, most value at risk first, each with the reason.",
+        ("churn", "churn top 20"),
+        verbs.ShowChurnRisk,
+        analytics.churn,
+    ),
+    VerbSpec(
+        "cac",
+        "cac",
+        "Acquisition cost and CLV:CAC by acquisition channel.",
+        ("cac",),
+        verbs.ShowCac,
+        analytics.cac,
     ),
     VerbSpec(
         "help",

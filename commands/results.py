@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crm_core.analytics.acquisition import ChannelEconomics
+from crm_core.analytics.values import AtRisk, CustomerValue, ValueTotals
 from crm_core.customer360 import Customer360
 from crm_core.interactions import FollowUp
-from crm_core.models import Contact, Customer, Interaction, NpsResponse, Purchase
+from crm_core.models import AnalyticsFit, Contact, Customer, Interaction, NpsResponse, Purchase
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,44 @@ class Problem:
     choices: list[Choice] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AnalyticsStatus:
+    """Which fit answers come from, and whether purchases arrived since."""
+
+    fit: AnalyticsFit
+    stale: bool
+
+
+@dataclass(frozen=True)
+class ClvTop:
+    values: list[CustomerValue]
+    totals: ValueTotals
+    status: AnalyticsStatus
+    segment: str | None = None
+    owner_user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ClvOne:
+    card: Customer360
+    value: CustomerValue | None  # None: the last refresh did not score this customer
+    status: AnalyticsStatus
+
+
+@dataclass(frozen=True)
+class ChurnList:
+    items: list[AtRisk]
+    totals: ValueTotals
+    status: AnalyticsStatus
+    threshold: float
+
+
+@dataclass(frozen=True)
+class CacTable:
+    rows: list[ChannelEconomics]
+    status: AnalyticsStatus | None
+
+
 Result = (
     CustomerCard
     | Logged
@@ -140,6 +180,10 @@ Result = (
     | DidYouMean
     | NotFound
     | Problem
+    | ClvTop
+    | ClvOne
+    | ChurnList
+    | CacTable
 )
 
 

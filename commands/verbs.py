@@ -73,6 +73,52 @@ class Help:
     topic: str | None = None
 
 
+@dataclass(frozen=True)
+class ShowClv:
+    """clv [top N] [segment x] [owner @u], or clv <customer>."""
+
+    customer: str | None = None
+    top: int = 10
+    segment: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowChurnRisk:
+    top: int = 10
+
+
+@dataclass(frozen=True)
+class ShowChurnRate:
+    period: Literal["month", "quarter"] = "month"
+
+
+@dataclass(frozen=True)
+class ShowRetention:
+    cohorts: bool = False
+
+
+@dataclass(frozen=True)
+class ShowNps:
+    days: int = 90
+    by: Literal["segment", "owner"] | None = None
+
+
+@dataclass(frozen=True)
+class ShowSegments:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowPareto:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowCac:
+    pass
+
+
 Command = (
     LogInteraction
     | ShowCustomer
@@ -84,4 +130,12 @@ Command = (
     | ListFollowUps
     | CompleteFollowUp
     | Help
+    | ShowClv
+    | ShowChurnRisk
+    | ShowChurnRate
+    | ShowRetention
+    | ShowNps
+    | ShowSegments
+    | ShowPareto
+    | ShowCac
 )

@@ -13,10 +13,25 @@ from crm_core.errors import InvalidInput
 DEFAULT_TIME = time(9, 0)
 EXAMPLES = "tomorrow, next tue, in 2 weeks, friday 3pm, 12/03 or Dec 3"
 _WEEKDAYS = {
-    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2, "wednesday": 2,
-    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
-    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
-}  # fmt: skip
+    "mon": 0,
+    "monday": 0,
+    "tue": 1,
+    "tues": 1,
+    "tuesday": 1,
+    "wed": 2,
+    "weds": 2,
+    "wednesday": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "thursday": 3,
+    "fri": 4,
+    "friday": 4,
+    "sat": 5,
+    "saturday": 5,
+    "sun": 6,
+    "sunday": 6,
+}
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "hour": "hours", "minute": "minutes"}
 _TIME = re.compile(r"(?:\s*(?:at|@)\s*|\s+|^)(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$")
 _IN = re.compile(

@@ -29,9 +29,15 @@ from crm_core.names import normalize_name
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _EDITABLE = {
-    "name", "email", "owner_user_id", "segment", "external_id",
-    "acquisition_channel", "acquisition_cost", "acquisition_currency",
-}  # fmt: skip
+    "name",
+    "email",
+    "owner_user_id",
+    "segment",
+    "external_id",
+    "acquisition_channel",
+    "acquisition_cost",
+    "acquisition_currency",
+}
 # A fuzzy match this good, and this far ahead of the next, is taken without asking...
 CLEAR_MATCH = 88.0
 CLEAR_MARGIN = 8.0

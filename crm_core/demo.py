@@ -44,11 +44,19 @@ CHANNELS = {
     "Partner": (15, 45),
 }
 CALL_TOPICS = [
-    "renewal talk", "asked about volume discounts", "complained about late delivery",
-    "interested in the new catalogue", "wants a quote for the team", "billing question sorted",
-    "checking in after the last order", "considering a competitor", "happy with service",
-    "requested a product demo", "budget frozen until next quarter", "new decision maker",
-]  # fmt: skip
+    "renewal talk",
+    "asked about volume discounts",
+    "complained about late delivery",
+    "interested in the new catalogue",
+    "wants a quote for the team",
+    "billing question sorted",
+    "checking in after the last order",
+    "considering a competitor",
+    "happy with service",
+    "requested a product demo",
+    "budget frozen until next quarter",
+    "new decision maker",
+]
 NPS_COMMENTS = {
     "detractor": [
         "Shipping took too long",

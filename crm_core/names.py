@@ -7,9 +7,28 @@ import unicodedata
 
 # Legal-form words that say nothing about which company is meant.
 _LEGAL_FORMS = {
-    "ag", "bv", "co", "company", "corp", "corporation", "gmbh", "inc", "incorporated",
-    "limited", "llc", "llp", "ltd", "nv", "oy", "plc", "pty", "sa", "sarl", "sas", "spa",
-}  # fmt: skip
+    "ag",
+    "bv",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "gmbh",
+    "inc",
+    "incorporated",
+    "limited",
+    "llc",
+    "llp",
+    "ltd",
+    "nv",
+    "oy",
+    "plc",
+    "pty",
+    "sa",
+    "sarl",
+    "sas",
+    "spa",
+}
 _NON_WORD = re.compile(r"[^\w]+")
 NORMALIZED_MAX = 255
 

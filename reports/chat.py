@@ -145,6 +145,12 @@ def _buttons(result: object) -> list[blockkit.Block]:
                 _run(f"Done #{f.interaction_id} {f.customer_name}", f"done #{f.interaction_id}")
                 for f in items
             ]
+        case results.ClvTop(values=top):
+            return [_run(f"Open {v.name}", f"customer #{v.customer_id}") for v in top]
+        case results.ChurnList(items=items):
+            return [_run(f"Open {a.value.name}", f"customer #{a.value.customer_id}") for a in items]
+        case results.ClvOne(card=card):
+            return [_run("Open 360", f"customer #{card.customer.id}")]
         case results.DidYouMean(choices=choices) | results.Problem(choices=choices):
             return [_run(c.label, c.command) for c in choices]
         case results.NotFound(suggestions=suggestions, add_command=add_command):

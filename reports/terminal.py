@@ -21,3 +21,8 @@ def demo_tour_text(
     return render_text(
         "demo_tour.txt.j2", overview=overview, load=load, team_id=team_id, tz=tz, reps=reps
     )
+
+
+def analytics_refresh_text(fit: Any) -> str:
+    """What a refresh fitted, on how much data, and how long it took."""
+    return render_text("analytics_refresh.txt.j2", fit=fit)

@@ -68,3 +68,22 @@ def test_our_predictions_equal_lifetimes_own(cdnow):
     alive = clv_models.probability_alive(model, f, r, t)
     assert np.allclose(alive, bgf.conditional_probability_alive(f, r, t), rtol=1e-6)
     assert ((alive >= 0) & (alive <= 1)).all()
+
+
+def test_expected_purchases_stay_finite_when_a_plus_b_is_below_one():
+    """lifetimes' own formula gives NaN here (log of a negative hypergeometric term)."""
+    model = clv_models.BgNbd(r=0.2839, alpha=6.8836, a=0.2009, b=0.7463)
+    f, r, t = np.array([0, 0, 3]), np.array([0.0, 0.0, 20.0]), np.array([66.0, 72.0, 70.0])
+    ours = clv_models.expected_purchases(model, 52.14, f, r, t)
+    assert np.isfinite(ours).all() and (ours > 0).all()
+    fitter = BetaGeoFitter()
+    fitter.params_ = pd.Series({"r": model.r, "alpha": model.alpha, "a": model.a, "b": model.b})
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = np.asarray(
+            fitter.conditional_expected_number_of_purchases_up_to_time(52.14, f, r, t)
+        )
+    assert np.isnan(theirs[:2]).all()  # the trap this guards against
+    assert ours[2] == pytest.approx(theirs[2], rel=1e-9)
+    # A customer who never came back is expected to buy less than one who did, recently.
+    assert ours[0] < ours[2]

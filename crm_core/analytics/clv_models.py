@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import hyp2f1
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # lifetimes sets a pandas option pandas 3 deprecates
@@ -105,10 +106,36 @@ def probability_alive(model: BgNbd, frequency, recency, age) -> np.ndarray:
 
 
 def expected_purchases(model: BgNbd, t: float, frequency, recency, age) -> np.ndarray:
-    """E[purchases in (T, T + t] | x, t_x, T], equation (10) of Fader, Hardie & Lee (2005)."""
-    fitter = _bg_fitter(model)
-    values = fitter.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, age)
-    return np.asarray(values, dtype=float)
+    """E[purchases in (T, T + t] | x, t_x, T], equation (10) of Fader, Hardie & Lee (2005).
+
+    Computed directly rather than through lifetimes, whose log of the hypergeometric term is
+    NaN when a + b + x - 1 < 0 makes that term negative (seen on real data with a + b < 1).
+    """
+    x = np.asarray(frequency, dtype=float)
+    t_x = np.asarray(recency, dtype=float)
+    T = np.asarray(age, dtype=float)
+    r, alpha, a, b = model.r, model.alpha, model.a, model.b
+    first, second, third = r + x, b + x, a + b + x - 1
+    z = t / (alpha + T + t)
+    with np.errstate(all="ignore"):
+        hypergeometric = hyp2f1(first, second, third, z)
+        # Where the series overflows, Euler's transformation gives the same value.
+        euler = hyp2f1(third - first, third - second, third, z) * (1 - z) ** (
+            third - first - second
+        )
+        hypergeometric = np.where(np.isfinite(hypergeometric), hypergeometric, euler)
+        numerator = (
+            (a + b + x - 1)
+            / (a - 1)
+            * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hypergeometric)
+        )
+        repeat = x > 0
+        odds = np.where(
+            repeat,
+            a / np.where(repeat, b + x - 1, 1) * ((alpha + T) / (alpha + t_x)) ** (r + x),
+            0.0,
+        )
+    return numerator / (1 + odds)
 
 
 def discounted_expected_purchases(

@@ -172,6 +172,13 @@ def _model_scores(
     order_value = clv_models.expected_order_value(gg, scores["frequency"], scores["monetary_value"])
     scores["clv"] = order_value * scores["discounted"]
     scores["value_at_risk"] = scores["clv"] * (1 - scores["p_alive"])
+    broken = int((~np.isfinite(scores[["clv", "p_alive", "expected_purchases"]])).any(axis=1).sum())
+    if broken:
+        fit.method, fit.reason = (
+            HISTORIC,
+            f"the fitted models gave no finite prediction for {broken} customers",
+        )
+        return None
     return scores.drop(columns="discounted").set_index("customer_id")
 
 

@@ -8,9 +8,18 @@ import pandas as pd
 from sqlmodel import Session
 
 COLUMNS = (
-    "team_id", "customer_id", "fit_id", "frequency", "recency", "age", "monetary_value",
-    "expected_purchases", "p_alive", "clv", "value_at_risk",
-)  # fmt: skip
+    "team_id",
+    "customer_id",
+    "fit_id",
+    "frequency",
+    "recency",
+    "age",
+    "monetary_value",
+    "expected_purchases",
+    "p_alive",
+    "clv",
+    "value_at_risk",
+)
 CHUNK = 50_000
 
 

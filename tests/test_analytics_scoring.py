@@ -1,0 +1,150 @@
+"""Refreshing CLV scores: the models on real data, the historic fallback, and thin data."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from sqlmodel import func, select
+
+from crm_core.analytics.scoring import HISTORIC, MODELS, NotEnoughData, freshness, refresh_scores
+from crm_core.customers import create_customer
+from crm_core.models import CustomerScore
+from crm_core.purchases import record_purchase
+from crm_core.settings import AnalyticsSettings
+from tests.analytics_data import CDNOW_END, load_cdnow
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes.utils import summary_data_from_transaction_data
+
+SETTINGS = AnalyticsSettings()
+
+
+def scores(session, team_id="T1"):
+    return session.exec(select(CustomerScore).where(CustomerScore.team_id == team_id)).all()
+
+
+def test_refresh_matches_the_naive_lifetimes_pipeline(session):
+    purchases = load_cdnow(session, customers=1_000)
+    fit = refresh_scores(session, team_id="T1", settings=SETTINGS, now=CDNOW_END)
+    assert fit.method == MODELS and fit.bg_converged and fit.gg_converged
+    assert fit.unique_patterns < fit.customers
+
+    summary = summary_data_from_transaction_data(
+        purchases,
+        "customer_id",
+        "date",
+        monetary_value_col="amount",
+        freq="W",
+        observation_period_end=CDNOW_END,
+    )
+    bgf = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(fit, f"bg_{name}") == pytest.approx(bgf.params_[name], rel=1e-4), name
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    ggf = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    for name in ("p", "q", "v"):
+        assert getattr(fit, f"gg_{name}") == pytest.approx(ggf.params_[name], rel=1e-4), name
+
+    clv = ggf.customer_lifetime_value(
+        bgf,
+        summary["frequency"],
+        summary["recency"],
+        summary["T"],
+        summary["monetary_value"],
+        time=12,
+        discount_rate=0.01,
+        freq="W",
+    )
+    stored = {s.customer_id: s for s in scores(session)}
+    assert len(stored) == len(summary) == 1_000
+    by_external = {i + 1: i + 1 for i in range(1_000)}  # CDNOW ids 1..1000 were inserted in order
+    ours = np.array([stored[by_external[int(k)]].clv for k in summary.index])
+    assert np.allclose(ours, clv.to_numpy(), rtol=1e-3)
+    alive = np.array([stored[by_external[int(k)]].p_alive for k in summary.index])
+    theirs = bgf.conditional_probability_alive(
+        summary["frequency"], summary["recency"], summary["T"]
+    )
+    assert np.allclose(alive, theirs, rtol=1e-3)
+    for s in stored.values():
+        assert s.value_at_risk == pytest.approx(s.clv * (1 - s.p_alive))
+
+
+def test_too_few_repeat_customers_fall_back_to_the_historic_formula(session):
+    acme = create_customer(session, team_id="T1", name="Acme")
+    for month, amount in ((1, "100"), (2, "300")):
+        record_purchase(
+            session,
+            team_id="T1",
+            customer_id=acme.id,
+            amount=amount,
+            default_currency="USD",
+            purchased_at=datetime(2026, month, 1, tzinfo=UTC),
+        )
+    fit = refresh_scores(
+        session, team_id="T1", settings=SETTINGS, now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    assert fit.method == HISTORIC and "only 1 customers bought more than once" in fit.reason
+    [score] = scores(session)
+    # 2 orders averaging $200 over 4 months of tenure: 0.5 a month for 12 months.
+    tenure_months = (
+        datetime(2026, 5, 1, tzinfo=UTC) - datetime(2026, 1, 1, tzinfo=UTC)
+    ).days / 30.4375
+    assert score.clv == pytest.approx(200 * (2 / tenure_months) * 12)
+    assert score.p_alive is None and score.value_at_risk is None
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["one purchase each", "all on one day", "one customer only", "refunds and zeros"],
+)
+def test_thin_data_gets_an_answer_never_a_traceback(session, case):
+    day = datetime(2026, 1, 5, tzinfo=UTC)
+    amounts = {"refunds and zeros": ["0", "-50", "25"]}.get(case, ["10"])
+    count = 1 if case == "one customer only" else 60
+    for n in range(count):
+        customer = create_customer(session, team_id="T1", name=f"Customer {n}")
+        repeats = 3 if case in ("all on one day", "refunds and zeros", "one customer only") else 1
+        for k in range(repeats):
+            record_purchase(
+                session,
+                team_id="T1",
+                customer_id=customer.id,
+                amount=amounts[k % len(amounts)],
+                default_currency="USD",
+                purchased_at=day if case == "all on one day" else day.replace(day=5 + 7 * k),
+            )
+    fit = refresh_scores(
+        session, team_id="T1", settings=SETTINGS, now=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    assert fit.method in (MODELS, HISTORIC)
+    if fit.method == HISTORIC:
+        assert fit.reason
+    assert all(np.isfinite(s.clv) and s.clv >= 0 for s in scores(session))
+
+
+def test_no_purchases_at_all_is_explained(session):
+    create_customer(session, team_id="T1", name="Acme")
+    with pytest.raises(NotEnoughData, match="no purchases yet"):
+        refresh_scores(
+            session, team_id="T1", settings=SETTINGS, now=datetime(2026, 3, 1, tzinfo=UTC)
+        )
+
+
+def test_a_new_purchase_makes_the_scores_stale(session):
+    load_cdnow(session, customers=300)
+    assert freshness(session, team_id="T1").stale  # never scored
+    refresh_scores(session, team_id="T1", settings=SETTINGS, now=CDNOW_END)
+    assert not freshness(session, team_id="T1").stale
+    record_purchase(session, team_id="T1", customer_id=1, amount="5", default_currency="USD")
+    assert freshness(session, team_id="T1").stale
+    assert (
+        session.exec(
+            select(func.count()).select_from(CustomerScore).where(CustomerScore.team_id == "T2")
+        ).one()
+        == 0
+    )
