@@ -29,7 +29,8 @@ def period_index_sql(dialect: str, column: str, unit: str) -> str:
         raise InvalidInput(f"time unit {unit!r} is not one of {', '.join(UNITS)}")
     if dialect == "postgresql":
         days = f"FLOOR(EXTRACT(EPOCH FROM {column}) / 86400)"
-        months = f"(EXTRACT(YEAR FROM {column}) * 12 + EXTRACT(MONTH FROM {column}) - 1)"
+        utc = f"({column} AT TIME ZONE 'UTC')"
+        months = f"(EXTRACT(YEAR FROM {utc}) * 12 + EXTRACT(MONTH FROM {utc}) - 1)"
     else:
         days = f"CAST(FLOOR(julianday({column}) - 2440587.5) AS INTEGER)"
         year, month = f"strftime('%Y', {column})", f"strftime('%m', {column})"
