@@ -23,6 +23,7 @@ from crm_core.models import (
     Interaction,
     NpsResponse,
     Purchase,
+    utcnow,
 )
 from crm_core.name_index import name_index, rank_names
 from crm_core.names import normalize_name
@@ -259,6 +260,7 @@ def merge_customers(
     if kept.acquisition_cost is None and merged.acquisition_cost is not None:
         kept.acquisition_cost = merged.acquisition_cost
         kept.acquisition_currency = merged.acquisition_currency
+    kept.updated_at = utcnow()  # the name index must forget the duplicate
     record = CustomerMerge(
         team_id=team_id,
         kept_customer_id=keep_id,

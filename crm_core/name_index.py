@@ -7,9 +7,11 @@ aggregate (count, newest id, newest change) says they changed, in this process o
 
 from __future__ import annotations
 
+import bisect
+import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func
@@ -28,10 +30,32 @@ _SHORTLIST = 50
 class NameIndex:
     """One workspace's customer ids, names and normalized names, as of `stamp`."""
 
-    stamp: tuple
+    stamp: object
     ids: list[int]
     names: list[str]
     normalized: list[str]
+    # All normalized names in one string, and where each starts: substring search in C.
+    blob: str = field(init=False, repr=False)
+    starts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        starts, position = [], 0
+        for name in self.normalized:
+            starts.append(position)
+            position += len(name) + 1
+        object.__setattr__(self, "blob", "\n".join(self.normalized))
+        object.__setattr__(self, "starts", starts)
+
+    def containing(self, needle: str, limit: int) -> list[int]:
+        """Positions of up to `limit` names that contain `needle`."""
+        found: list[int] = []
+        for match in re.finditer(re.escape(needle), self.blob):
+            position = bisect.bisect_right(self.starts, match.start()) - 1
+            if not found or found[-1] != position:
+                found.append(position)
+                if len(found) >= limit:
+                    break
+        return found
 
 
 _cache: OrderedDict[tuple[str, str], NameIndex] = OrderedDict()
@@ -39,14 +63,14 @@ _lock = threading.Lock()
 
 
 def name_index(session: Session, *, team_id: str) -> NameIndex:
-    """The workspace's names, from memory when nothing changed since they were read."""
-    stamp = tuple(
-        session.exec(
-            select(func.count(), func.max(Customer.id), func.max(Customer.updated_at)).where(
-                Customer.team_id == team_id
-            )
-        ).one()
-    )
+    """The workspace's names, from memory when nothing changed since they were read.
+
+    Every insert and update of a customer sets updated_at (merges too), so the newest
+    updated_at, read from its index, says whether anything changed.
+    """
+    stamp = session.exec(
+        select(func.max(Customer.updated_at)).where(Customer.team_id == team_id)
+    ).one()
     key = (session.get_bind().url.render_as_string(hide_password=True), team_id)
     with _lock:
         cached = _cache.get(key)
