@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from commands import verbs
-from commands.handlers import analytics, customers, follow_ups, help, interactions, sales
+from commands.handlers import analytics, customers, follow_ups, help, interactions, reports, sales
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,46 @@ VERBS: tuple[VerbSpec, ...] = (
         ("churn", "churn top 20"),
         verbs.ShowChurnRisk,
         analytics.churn,
+    ),
+    VerbSpec(
+        "churn rate",
+        "churn rate [by month|quarter]",
+        "Churn and retention rates per month or quarter: (active at end - new) / active at start.",
+        ("churn rate", "churn rate by quarter"),
+        verbs.ShowChurnRate,
+        reports.churn_rate,
+    ),
+    VerbSpec(
+        "retention",
+        "retention [cohorts]",
+        "Monthly retention rates, or the cohort table by first-purchase month.",
+        ("retention", "retention cohorts"),
+        verbs.ShowRetention,
+        reports.retention_report,
+    ),
+    VerbSpec(
+        "nps summary",
+        "nps [last <N> days|weeks|months] [by segment|owner]",
+        "Net Promoter Score with its 95% interval and monthly trend (default: the last 90 days).",
+        ("nps", "nps last 30 days", "nps by segment", "nps last 6 months by owner"),
+        verbs.ShowNps,
+        reports.nps_report,
+    ),
+    VerbSpec(
+        "segments",
+        "segments",
+        "RFM segments: Champions, Loyal, At risk, Hibernating, Lost and the rest, with revenue.",
+        ("segments",),
+        verbs.ShowSegments,
+        reports.segments_report,
+    ),
+    VerbSpec(
+        "pareto",
+        "pareto",
+        "What share of revenue the top 20% of customers bring, and how few bring 80%.",
+        ("pareto",),
+        verbs.ShowPareto,
+        reports.pareto_report,
     ),
     VerbSpec(
         "cac",

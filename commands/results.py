@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crm_core.analytics.acquisition import ChannelEconomics
+from crm_core.analytics.nps import NpsMonth, NpsSummary
+from crm_core.analytics.retention import CohortRetention, RetentionPeriod
+from crm_core.analytics.segments import ParetoShare, SegmentSummary
 from crm_core.analytics.values import AtRisk, CustomerValue, ValueTotals
 from crm_core.customer360 import Customer360
 from crm_core.interactions import FollowUp
@@ -166,6 +169,35 @@ class CacTable:
     status: AnalyticsStatus | None
 
 
+@dataclass(frozen=True)
+class NpsReport:
+    summary: NpsSummary
+    trend: list[NpsMonth]
+    days: int
+
+
+@dataclass(frozen=True)
+class ChurnRates:
+    rows: list[RetentionPeriod]
+    period: str
+    active_window_days: int
+
+
+@dataclass(frozen=True, eq=False)
+class CohortReport:
+    table: CohortRetention
+
+
+@dataclass(frozen=True)
+class SegmentsReport:
+    summary: SegmentSummary
+
+
+@dataclass(frozen=True)
+class ParetoReport:
+    share: ParetoShare
+
+
 Result = (
     CustomerCard
     | Logged
@@ -184,6 +216,11 @@ Result = (
     | ClvOne
     | ChurnList
     | CacTable
+    | NpsReport
+    | ChurnRates
+    | CohortReport
+    | SegmentsReport
+    | ParetoReport
 )
 
 

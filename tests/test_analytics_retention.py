@@ -161,3 +161,24 @@ def test_bad_parameters_say_what_is_allowed(session):
         retention_rates(session, team_id=T1, now=NOW, active_window_days=0)
     with pytest.raises(InvalidInput, match="timezone-aware"):
         cohort_retention(session, team_id=T1, now=datetime(2026, 4, 15))
+
+
+def test_customers_coming_back_after_a_lapse_are_reactivated_not_retained(session):
+    """Without this, retention exceeds 100% in a month when lapsed customers return."""
+    stays, returns = (create_customer(session, team_id=T1, name=n) for n in ("Stays", "Returns"))
+    buy(session, stays, day(2025, 12, 1), day(2026, 2, 20), day(2026, 3, 20))
+    buy(session, returns, day(2025, 6, 1), day(2026, 2, 25))  # lapsed since the summer
+    buy(session, create_customer(session, team_id=T1, name="Old"), day(2025, 1, 1))
+    [february, march] = retention_rates(
+        session, team_id=T1, period="month", periods=2, now=NOW, active_window_days=WINDOW
+    )
+    # 1 February: Stays last bought on 1 December, so nobody is active.
+    assert february.at_start == 0 and february.retention is None
+    # March: both active on 1 March; on 1 April only Stays (20 Mar). Nobody came back.
+    assert (march.at_start, march.at_end, march.reactivated, march.retention) == (2, 1, 0, 0.5)
+    [quarter] = retention_rates(
+        session, team_id=T1, period="quarter", periods=1, now=NOW, active_window_days=90
+    )
+    # Q1 2026: active on 1 Jan (90 days back) only Stays; on 1 Apr both; Returns came back.
+    assert (quarter.at_start, quarter.at_end, quarter.new, quarter.reactivated) == (1, 2, 0, 1)
+    assert quarter.retention == 1.0 and quarter.churn == 0.0

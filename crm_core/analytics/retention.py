@@ -15,8 +15,12 @@ Per period, the textbook customer retention rate CRR = (E - N) / S (DESIGN.md):
 N is the usual "new customers" whenever the window is at least as long as the period (every
 new customer is then still active at its end). With a shorter window, a new customer may have
 lapsed again by the end; such a customer is not in E, so subtracting them would count them
-twice and could push retention below 0. Retention can still exceed 1 when customers inactive
-at the start come back (or prospects are only called, never sold to): reported as computed.
+twice and could push retention below 0.
+
+Customers inactive at the start who come back by the end (reactivated) are neither retained
+nor new: they are reported apart and left out of E, so retention = (E - R - N) / S stays
+between 0 and 1 (it is then the share of customers active at the start still active at the
+end; without reactivations it is exactly the textbook formula).
 
 Cohort retention: a customer's cohort is the UTC month of their first purchase; the share
 for cohort c and offset k is (customers of c who purchased in month c + k) / (size of c).
@@ -25,7 +29,7 @@ for cohort c and offset k is (customers of c who purchased in month c + k) / (si
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -57,6 +61,7 @@ class RetentionPeriod:
     at_end: int
     new: int
     new_at_end: int
+    reactivated: int
     retention: float | None
     churn: float | None
 
@@ -96,15 +101,25 @@ def retention_rates(
         raise InvalidInput("active_window_days must be a whole number of days, at least 1")
     chosen = periods_before(now, period=period, count=periods)
     bounds = [p.start for p in chosen] + [chosen[-1].end]
-    active, new, new_at_end = _counts(session, team_id, bounds, active_window_days)
+    active, new, new_at_end, kept = _counts(session, team_id, bounds, active_window_days)
     rates = []
     for i, p in enumerate(chosen):
         at_start, at_end = active[i], active[i + 1]
-        retention = (at_end - new_at_end[i]) / at_start if at_start else None
+        reactivated = max(at_end - new_at_end[i] - kept[i], 0)
+        retention = (at_end - reactivated - new_at_end[i]) / at_start if at_start else None
         churn = None if retention is None else 1 - retention
         rates.append(
             RetentionPeriod(
-                p.label, p.start, p.end, at_start, at_end, new[i], new_at_end[i], retention, churn
+                p.label,
+                p.start,
+                p.end,
+                at_start,
+                at_end,
+                new[i],
+                new_at_end[i],
+                reactivated,
+                retention,
+                churn,
             )
         )
     return rates
@@ -157,6 +172,16 @@ def cohort_retention(
     )
 
 
+def months_of_history(session: Session, *, team_id: str, now: datetime) -> int:
+    """Calendar months from the first purchase's month to `now`'s, both counted (0 without any)."""
+    first = session.exec(select(func.min(Purchase.purchased_at)).where(_purchases(team_id))).one()
+    if first is None:
+        return 0
+    first = first if isinstance(first, datetime) else datetime.fromisoformat(str(first))
+    first = first.replace(tzinfo=UTC) if first.tzinfo is None else first
+    return month_index(now) - month_index(first) + 1
+
+
 def _purchases(team_id: str):
     # An order from this workspace; refunds (negative amounts) are not purchases.
     return and_(Purchase.team_id == team_id, col(Purchase.amount) >= 0)
@@ -164,10 +189,10 @@ def _purchases(team_id: str):
 
 def _counts(
     session: Session, team_id: str, bounds: list[datetime], window_days: int
-) -> tuple[list[int], list[int], list[int]]:
+) -> tuple[list[int], list[int], list[int], list[int]]:
     # One row per customer with a flag per boundary b (any activity in [b - window, b)) and
     # the first purchase ever, then one row of sums: active per boundary, new per period
-    # and new per period still active at its end.
+    # new per period still active at its end, and active at both ends of each period.
     window = timedelta(days=window_days)
     low, high = bounds[0] - window, bounds[-1]
     events = union_all(
@@ -208,10 +233,16 @@ def _counts(
     sums = [func.sum(flags.c[f"a{j}"]) for j in range(len(bounds))]
     sums += [func.sum(case((new, 1), else_=0)) for new in is_new]
     sums += [func.sum(case((new, flags.c[f"a{i + 1}"]), else_=0)) for i, new in enumerate(is_new)]
+    sums += [func.sum(flags.c[f"a{i}"] * flags.c[f"a{i + 1}"]) for i in range(len(periods))]
     row = session.exec(
         select(*(func.coalesce(total, 0) for total in sums)).select_from(
             flags.outerjoin(firsts, firsts.c.customer_id == flags.c.customer_id)
         )
     ).one()
     totals, n = [int(value) for value in row], len(periods)
-    return totals[: n + 1], totals[n + 1 : 2 * n + 1], totals[2 * n + 1 :]
+    return (
+        totals[: n + 1],
+        totals[n + 1 : 2 * n + 1],
+        totals[2 * n + 1 : 3 * n + 1],
+        totals[3 * n + 1 :],
+    )
