@@ -87,3 +87,36 @@ def test_thin_data_answers_say_what_they_can(bot, engine):
     [ads] = bot.result.rows
     assert (ads.channel, ads.customers, ads.cac) == ("Ads", 1, 30.0)
     assert ads.clv_to_cac == ads.average_clv / 30.0
+
+
+def test_reports_on_real_data_and_in_slack_limits(bot, engine):
+    from tests.test_chat_help_and_limits import walk_limits
+
+    with unit_of_work(engine) as session:
+        load_cdnow(session, customers=600)
+    bot.now = CDNOW_END
+    assert "Retention and churn by month" in bot.exec("churn rate")
+    assert all(0 <= p.retention <= 1 for p in bot.result.rows if p.retention is not None)
+    cohorts = bot.exec("retention cohorts")
+    assert "1997-01" in cohorts and "1997-03" in cohorts  # CDNOW's three cohorts, 18 months back
+    assert "Champions" in bot.exec("segments")
+    assert "of customers" in bot.exec("pareto") and bot.result.share.top_revenue_share > 0.5
+    for text in (
+        "churn rate by quarter",
+        "retention cohorts",
+        "segments",
+        "pareto",
+        "nps",
+        "cac",
+        "clv",
+        "churn",
+    ):
+        walk_limits(bot.slack(text))
+
+
+def test_reports_with_no_data_say_so(bot):
+    assert "no NPS answers" in bot.exec("nps last 30 days")
+    assert "Not enough data for segments" in bot.exec("segments")
+    assert "Not enough data for a Pareto share" in bot.exec("pareto")
+    assert "Not enough data for CAC" in bot.exec("cac")
+    assert "by segment or by owner" in bot.exec("nps by region")

@@ -38,8 +38,14 @@ def churn_rate(command: ShowChurnRate, request: Request) -> ChurnRates:
 
 def retention_report(command: ShowRetention, request: Request) -> ChurnRates | CohortReport:
     if command.cohorts:
+        months = retention.months_of_history(
+            request.session, team_id=request.team_id, now=request.actor.now
+        )
         table = retention.cohort_retention(
-            request.session, team_id=request.team_id, months=12, now=request.actor.now
+            request.session,
+            team_id=request.team_id,
+            months=min(max(months, 1), COHORT_MONTHS),
+            now=request.actor.now,
         )
         return CohortReport(table)
     return churn_rate(ShowChurnRate("month"), request)

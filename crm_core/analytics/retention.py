@@ -29,7 +29,7 @@ for cohort c and offset k is (customers of c who purchased in month c + k) / (si
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,7 @@ from crm_core.analytics.periods import (
 )
 from crm_core.errors import InvalidInput
 from crm_core.models import Interaction, Purchase
+from crm_core.models.types import as_utc
 
 MAX_PERIODS = 120
 
@@ -174,11 +175,12 @@ def cohort_retention(
 
 def months_of_history(session: Session, *, team_id: str, now: datetime) -> int:
     """Calendar months from the first purchase's month to `now`'s, both counted (0 without any)."""
-    first = session.exec(select(func.min(Purchase.purchased_at)).where(_purchases(team_id))).one()
+    first = session.execute(
+        select(func.min(Purchase.purchased_at)).where(_purchases(team_id))
+    ).scalar()
     if first is None:
         return 0
-    first = first if isinstance(first, datetime) else datetime.fromisoformat(str(first))
-    first = first.replace(tzinfo=UTC) if first.tzinfo is None else first
+    first = as_utc(first)
     return month_index(now) - month_index(first) + 1
 
 
