@@ -34,7 +34,13 @@ class Interaction(SQLModel, table=True):
         Index("ix_interaction_team_followup", "team_id", "follow_up_done", "follow_up_at"),
         # A customer's open follow-ups: SQLite, without statistics, would otherwise walk every
         # open follow-up of the workspace through the index above.
-        Index("ix_interaction_team_customer_followup", "team_id", "customer_id", "follow_up_done"),
+        Index(
+            "ix_interaction_team_customer_followup",
+            "team_id",
+            "customer_id",
+            "follow_up_done",
+            "follow_up_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
