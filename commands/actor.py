@@ -24,6 +24,8 @@ class Actor:
     # Where a logged interaction came from, and the delivery id that makes a retry a no-op.
     permalink: str | None = None
     idempotency_key: str | None = None
+    # The front end will draw a chart, so answers carry the data it needs.
+    wants_chart: bool = False
 
     @property
     def local_now(self) -> datetime:

@@ -14,6 +14,7 @@ import click
 from commands import results
 from commands.actor import Actor, Backend
 from commands.dispatch import dispatch
+from reports.charts import CHARTS, render_chart
 from reports.chat import render_message, render_text
 
 HISTORY = Path(os.environ.get("CRM_HISTORY", Path.home() / ".crm_history"))
@@ -47,11 +48,29 @@ def choices_of(result: object) -> list[results.Choice]:
     "--as", "user", envvar="CRM_USER", help="Slack user id to act as (default U0CONSOLE)."
 )
 @click.option("--tz", help="Time zone to read and show dates in (default: app.yaml's).")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the answer's chart (PNG) here.",
+)
 @click.pass_obj
-def ask(console, text: tuple[str, ...], as_json: bool, user: str | None, tz: str | None) -> None:
+def ask(
+    console,
+    text: tuple[str, ...],
+    as_json: bool,
+    user: str | None,
+    tz: str | None,
+    chart: str | None,
+) -> None:
     """Run one chat command, e.g. crm ask "customer acme"; exits 1 when it could not run."""
-    actor = console_actor(console.settings, user, tz)
+    actor = replace(console_actor(console.settings, user, tz), wants_chart=bool(chart))
     answer = dispatch(" ".join(text), actor, Backend(console.engine, console.settings))
+    if chart:
+        picture = render_chart(answer)
+        if picture is None and not isinstance(answer.result, _PROBLEMS):
+            raise click.ClickException(f"this answer has no chart; charts come with {CHARTS}")
+        if picture is not None:
+            Path(chart).write_bytes(picture)
     if as_json:
         click.echo(json.dumps(render_message(answer, actor.tz), indent=2, ensure_ascii=False))
     else:

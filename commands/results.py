@@ -146,6 +146,7 @@ class ClvTop:
     status: AnalyticsStatus
     segment: str | None = None
     owner_user_id: str | None = None
+    distribution: list[float] | None = None  # every scored CLV, when a chart was asked for
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,16 @@ def test_reports_with_no_data_say_so(bot):
     assert "Not enough data for a Pareto share" in bot.exec("pareto")
     assert "Not enough data for CAC" in bot.exec("cac")
     assert "by segment or by owner" in bot.exec("nps by region")
+
+
+def test_charts_are_png_for_nps_cohorts_and_clv(bot, engine, tmp_path):
+    from reports.charts import render_chart
+
+    with unit_of_work(engine) as session:
+        load_cdnow(session, customers=300)
+    bot.now = CDNOW_END
+    for text in ("nps", "retention cohorts", "clv"):
+        picture = render_chart(bot.ask(text, wants_chart=True))
+        assert picture is not None and picture.startswith(b"\x89PNG"), text
+    assert bot.ask("clv").result.distribution is None  # no chart asked, no 300 values fetched
+    assert render_chart(bot.ask("pareto", wants_chart=True)) is None

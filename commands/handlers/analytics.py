@@ -72,7 +72,12 @@ def clv(command: ShowClv, request: Request) -> ClvTop | ClvOne | Problem:
     )
     threshold = request.settings.analytics.churn_risk_threshold
     totals = values.value_totals(request.session, team_id=team_id, alive_threshold=threshold)
-    return ClvTop(top, totals, status, segment=command.segment, owner_user_id=owner)
+    distribution = None
+    if request.actor.wants_chart:
+        distribution = values.all_clv(request.session, team_id=team_id)
+    return ClvTop(
+        top, totals, status, segment=command.segment, owner_user_id=owner, distribution=distribution
+    )
 
 
 def churn(command: ShowChurnRisk, request: Request) -> ChurnList | Problem:

@@ -96,6 +96,13 @@ def top_by_clv(
     return [_value(row) for row in rows]
 
 
+def all_clv(session: Session, *, team_id: str) -> list[float]:
+    """Every scored customer's CLV, for a distribution chart."""
+    return list(
+        session.exec(select(CustomerScore.clv).where(CustomerScore.team_id == team_id)).all()
+    )
+
+
 def customer_value(session: Session, *, team_id: str, customer_id: int) -> CustomerValue | None:
     """One customer's scores, or None when the last refresh did not score them."""
     row = session.exec(
