@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_core.customers import get_customer, list_contacts
-from crm_core.models import Contact, Customer, Interaction, NpsResponse, Purchase
+from crm_core.models import Contact, Customer, CustomerScore, Interaction, NpsResponse, Purchase
 from crm_core.models.types import as_utc
 
 
@@ -41,6 +41,8 @@ class Customer360:
     open_follow_ups: list[Interaction]
     recent_interactions: list[Interaction]
     interactions_total: int
+    # The last analytics refresh's scores; None before one, or for a customer who never bought.
+    score: CustomerScore | None = None
 
 
 def customer_360(
@@ -107,6 +109,11 @@ def customer_360(
         open_follow_ups=list(open_follow_ups),
         recent_interactions=list(recent_interactions),
         interactions_total=total,
+        score=session.exec(
+            select(CustomerScore).where(
+                CustomerScore.team_id == team_id, CustomerScore.customer_id == customer_id
+            )
+        ).first(),
     )
 
 

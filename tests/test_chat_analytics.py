@@ -133,3 +133,14 @@ def test_charts_are_png_for_nps_cohorts_and_clv(bot, engine, tmp_path):
         assert picture is not None and picture.startswith(b"\x89PNG"), text
     assert bot.ask("clv").result.distribution is None  # no chart asked, no 300 values fetched
     assert render_chart(bot.ask("pareto", wants_chart=True)) is None
+
+
+def test_the_360_card_shows_clv_and_p_alive_once_scored(bot, engine):
+    with unit_of_work(engine) as session:
+        load_cdnow(session, customers=300)
+    bot.now = CDNOW_END
+    assert "Predicted CLV" not in bot.exec("customer #1")
+    bot.exec("clv")  # the console refreshes the scores
+    card = bot.exec("customer #1")
+    assert "Predicted CLV: $" in card and "P(alive)" in card and "Segment: Silver" in card
+    assert "*Predicted CLV:*" in str(bot.slack("customer #1")["blocks"])
