@@ -145,7 +145,10 @@ def _model_scores(
     fit.gg_customers = len(repeat)
     gg = None
     if len(repeat) >= MIN_GAMMA_GAMMA_CUSTOMERS:
-        gg = clv_models.fit_gamma_gamma(repeat["frequency"], repeat["monetary_value"])
+        spends = _distinct_spends(repeat)
+        gg = clv_models.fit_gamma_gamma(
+            spends["frequency"], spends["monetary_value"], weights=spends["customers"]
+        )
     if gg is None or gg.q <= 1:
         fit.method, fit.reason = (
             HISTORIC,
@@ -180,6 +183,24 @@ def _model_scores(
         )
         return None
     return scores.drop(columns="discounted").set_index("customer_id")
+
+
+def _distinct_spends(repeat: pd.DataFrame) -> pd.DataFrame:
+    """Repeat customers condensed to distinct (x, m) with how many share each, for Gamma-Gamma.
+
+    m is a total in cents over x, so grouping on (x, total cents) is exact: the weighted fit
+    equals the one over every customer, at a fraction of the cost.
+    """
+    cents = (repeat["monetary_value"] * repeat["frequency"] * 100).round().astype("int64")
+    spends = (
+        pd.DataFrame({"frequency": repeat["frequency"], "cents": cents})
+        .groupby(["frequency", "cents"], sort=False)
+        .size()
+        .rename("customers")
+        .reset_index()
+    )
+    spends["monetary_value"] = spends["cents"] / 100 / spends["frequency"]
+    return spends
 
 
 def _historic_scores(
