@@ -23,10 +23,12 @@ from crm_core.models import (
     Interaction,
     NpsResponse,
     Purchase,
+    PurchaseSummary,
     utcnow,
 )
 from crm_core.name_index import name_index, rank_names
 from crm_core.names import normalize_name
+from crm_core.purchase_summaries import rebuild_touched
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _EDITABLE = {
@@ -279,6 +281,7 @@ def merge_customers(
     session.flush()
     # The duplicate's scores go with it; the next analytics refresh scores the merged history.
     session.execute(delete(CustomerScore).where(col(CustomerScore.customer_id) == merge_id))
+    session.execute(delete(PurchaseSummary).where(col(PurchaseSummary.customer_id) == merge_id))
     session.execute(
         delete(Customer).where(col(Customer.id) == merge_id, col(Customer.team_id) == team_id)
     )
@@ -287,6 +290,8 @@ def merge_customers(
         kept.external_id = merged.external_id
         session.add(kept)
     session.flush()
+    if record.moved_purchases:
+        rebuild_touched(session, team_id=team_id, customer_ids=[keep_id])
     return record
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from crm_core.customers import get_customer
 from crm_core.errors import InvalidInput
 from crm_core.models import Purchase, utcnow
+from crm_core.purchase_summaries import note_purchase
 from crm_core.values import parse_amount
 
 AMOUNT_LIMIT = Decimal("1e12")
@@ -56,4 +57,5 @@ def record_purchase(
     )
     session.add(purchase)
     session.flush()
+    note_purchase(session, purchase)
     return purchase

@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select, text
 from sqlmodel import Session
 
+from crm_core import purchase_summaries
 from crm_core.analytics import clv_models
 from crm_core.analytics.summary import rfm_summary
 from crm_core.analytics.writing import write_scores
@@ -53,12 +54,11 @@ class Freshness:
 def freshness(session: Session, *, team_id: str) -> Freshness:
     """The newest fit, and whether a purchase newer than its watermark exists."""
     fit = latest_fit(session, team_id=team_id)
-    newest = session.execute(
-        select(func.max(Purchase.id)).where(Purchase.team_id == team_id)
-    ).scalar()
-    if fit is None:
-        return Freshness(None, stale=newest is not None)
-    return Freshness(fit, stale=newest is not None and newest != fit.watermark_purchase_id)
+    # A range scan of the primary key past the watermark, not a count of every purchase.
+    newer = select(Purchase.id).where(Purchase.team_id == team_id)
+    if fit is not None:
+        newer = newer.where(Purchase.id > (fit.watermark_purchase_id or 0))
+    return Freshness(fit, stale=session.execute(newer.limit(1)).first() is not None)
 
 
 def latest_fit(session: Session, *, team_id: str) -> AnalyticsFit | None:
@@ -77,7 +77,13 @@ def refresh_scores(
     """Fit the models on the workspace's purchases up to `now` and replace its scores."""
     started = time.perf_counter()
     unit = settings.time_unit
-    summary = rfm_summary(session, team_id=team_id, unit=unit, observation_end=now)
+    if not purchase_summaries.is_current(session, team_id=team_id, unit=unit):
+        purchase_summaries.rebuild(session, team_id=team_id, unit=unit)
+    summary = purchase_summaries.summary_from_aggregates(
+        session, team_id=team_id, unit=unit, observation_end=now
+    )
+    if summary is None:  # purchases dated after `now`: only the purchases can answer
+        summary = rfm_summary(session, team_id=team_id, unit=unit, observation_end=now)
     if summary.empty:
         raise NotEnoughData(
             "there are no purchases yet; import some with `crm import purchases FILE`"

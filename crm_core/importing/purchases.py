@@ -14,6 +14,7 @@ from crm_core.importing.refs import CustomerRefs
 from crm_core.importing.summary import ImportSummary
 from crm_core.importing.writing import Progress, insert_new
 from crm_core.models import Purchase, utcnow
+from crm_core.purchase_summaries import rebuild_touched
 from crm_core.purchases import AMOUNT_LIMIT
 
 
@@ -74,6 +75,8 @@ def load_purchases(
         team_id=team_id,
         on_progress=on_progress,
     )
+    if added:
+        rebuild_touched(session, team_id=team_id, customer_ids=set(customer_ids))
     return ImportSummary(
         "purchases",
         rows=len(refs),

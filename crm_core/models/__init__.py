@@ -5,6 +5,7 @@ from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBas
 from crm_core.models.interaction import Interaction, InteractionKind, InteractionSource
 from crm_core.models.nps import NpsResponse
 from crm_core.models.purchase import Purchase
+from crm_core.models.purchase_summary import PurchaseSummary, PurchaseSummaryState
 from crm_core.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "InteractionSource",
     "NpsResponse",
     "Purchase",
+    "PurchaseSummary",
+    "PurchaseSummaryState",
     "UTCDateTime",
     "utcnow",
 ]

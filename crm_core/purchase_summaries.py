@@ -1,0 +1,201 @@
+"""Keeping per-customer purchase aggregates (PurchaseSummary) in step with the purchases.
+
+Every purchase recorded through the service updates its customer's row (a purchase in a
+period between the first and the last, which may or may not be new, re-reads that customer);
+imports and merges rebuild the customers they touch with one GROUP BY. The workspace's state
+row records the newest purchase included: a purchase written any other way is noticed by
+`is_current` (an index range scan past that id) and the analytics refresh rebuilds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import delete, func, select, text
+from sqlmodel import Session, col
+
+from crm_core.analytics.summary import period_index, period_index_sql
+from crm_core.models import Purchase, PurchaseSummary, PurchaseSummaryState
+
+# Above this many customers a rebuild covers the whole workspace rather than a list of ids.
+_WHOLE_WORKSPACE = 5_000
+
+
+def rebuild(
+    session: Session, *, team_id: str, unit: str, customer_ids: Iterable[int] | None = None
+) -> None:
+    """Recompute the aggregates of some customers (or all) from their purchases."""
+    ids = None if customer_ids is None else sorted(set(customer_ids))
+    if ids is not None and len(ids) > _WHOLE_WORKSPACE:
+        ids = None
+    state = session.get(PurchaseSummaryState, team_id)
+    if ids is not None and (state is None or state.time_unit != unit):
+        return  # never built in this unit: the next refresh builds everything
+    table_filter = PurchaseSummary.team_id == team_id
+    if ids is not None:
+        table_filter = table_filter & col(PurchaseSummary.customer_id).in_(ids)
+    session.execute(delete(PurchaseSummary).where(table_filter))
+    period = period_index_sql(session.get_bind().dialect.name, "purchased_at", unit)
+    chosen = "" if ids is None else f"AND customer_id IN ({', '.join(str(int(i)) for i in ids)})"
+    session.execute(
+        text(
+            f"""
+            INSERT INTO purchase_summary
+                (team_id, customer_id, time_unit, first_period, last_period, periods,
+                 first_period_value, total_value)
+            WITH periods AS (
+                SELECT customer_id, {period} AS p, SUM(amount) AS v FROM purchase
+                WHERE team_id = :team_id AND amount >= 0 {chosen}
+                GROUP BY customer_id, {period}
+            ),
+            spans AS (
+                SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n,
+                       SUM(v) AS total
+                FROM periods GROUP BY customer_id
+            )
+            SELECT :team_id, s.customer_id, :unit, s.first_p, s.last_p, s.n, p.v, s.total
+            FROM spans s JOIN periods p ON p.customer_id = s.customer_id AND p.p = s.first_p
+            """
+        ),
+        {"team_id": team_id, "unit": unit},
+    )
+    newest = session.execute(
+        select(func.max(Purchase.id)).where(Purchase.team_id == team_id)
+    ).scalar()
+    if state is None:
+        state = PurchaseSummaryState(team_id=team_id, time_unit=unit, newest_purchase_id=newest)
+    elif ids is None:
+        state.time_unit, state.newest_purchase_id = unit, newest
+    else:
+        state.newest_purchase_id = max(state.newest_purchase_id or 0, newest or 0) or None
+    session.add(state)
+    session.flush()
+
+
+def rebuild_touched(session: Session, *, team_id: str, customer_ids: Iterable[int]) -> None:
+    """After an import or a merge: rebuild the customers whose purchases changed."""
+    state = session.get(PurchaseSummaryState, team_id)
+    if state is not None:
+        rebuild(session, team_id=team_id, unit=state.time_unit, customer_ids=customer_ids)
+
+
+def note_purchase(session: Session, purchase: Purchase) -> None:
+    """Fold one new purchase into its customer's aggregates (refunds are no purchase)."""
+    state = session.get(PurchaseSummaryState, purchase.team_id)
+    if state is None:
+        return
+    if state.newest_purchase_id is not None and _unnoticed(
+        session, purchase.team_id, state, purchase.id
+    ):
+        return  # something else wrote purchases: the next refresh rebuilds anyway
+    if purchase.amount < 0:  # a refund changes no aggregate, but it is accounted for
+        _include(session, state, purchase)
+        return
+    unit, value = state.time_unit, float(purchase.amount)
+    period = period_index(purchase.purchased_at, unit)
+    row = session.execute(
+        select(PurchaseSummary).where(
+            PurchaseSummary.team_id == purchase.team_id,
+            PurchaseSummary.customer_id == purchase.customer_id,
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        session.add(
+            PurchaseSummary(
+                team_id=purchase.team_id,
+                customer_id=purchase.customer_id,
+                time_unit=unit,
+                first_period=period,
+                last_period=period,
+                periods=1,
+                first_period_value=value,
+                total_value=value,
+            )
+        )
+    elif period > row.last_period:
+        row.last_period, row.periods, row.total_value = (
+            period,
+            row.periods + 1,
+            row.total_value + value,
+        )
+    elif period < row.first_period:
+        row.first_period, row.first_period_value = period, value
+        row.periods, row.total_value = row.periods + 1, row.total_value + value
+    elif period in (row.first_period, row.last_period):
+        row.total_value += value
+        if period == row.first_period:
+            row.first_period_value += value
+    else:
+        session.flush()
+        rebuild(session, team_id=purchase.team_id, unit=unit, customer_ids=[purchase.customer_id])
+        return
+    if row is not None:
+        session.add(row)
+    _include(session, state, purchase)
+
+
+def _include(session: Session, state: PurchaseSummaryState, purchase: Purchase) -> None:
+    state.newest_purchase_id = max(state.newest_purchase_id or 0, purchase.id or 0)
+    session.add(state)
+    session.flush()
+
+
+def is_current(session: Session, *, team_id: str, unit: str) -> bool:
+    """True when the aggregates include every purchase of the workspace, in this unit."""
+    state = session.get(PurchaseSummaryState, team_id)
+    if state is None or state.time_unit != unit:
+        return False
+    return not _unnoticed(session, team_id, state)
+
+
+def _unnoticed(
+    session: Session, team_id: str, state: PurchaseSummaryState, besides: int | None = None
+) -> bool:
+    # A purchase newer than the newest included, other than the one being noted.
+    query = select(Purchase.id).where(
+        Purchase.team_id == team_id, Purchase.id > (state.newest_purchase_id or 0)
+    )
+    if besides is not None:
+        query = query.where(Purchase.id != besides)
+    return session.execute(query.limit(1)).first() is not None
+
+
+def summary_from_aggregates(
+    session: Session, *, team_id: str, unit: str, observation_end: datetime
+):
+    """The RFM summary (as analytics.summary.rfm_summary returns it) read from the aggregates.
+
+    None when some purchase lies after the observation end's period: only the purchases
+    themselves can answer for an earlier end.
+    """
+    end = period_index(observation_end, unit)
+    rows = session.execute(
+        select(
+            PurchaseSummary.customer_id,
+            PurchaseSummary.first_period,
+            PurchaseSummary.last_period,
+            PurchaseSummary.periods,
+            PurchaseSummary.first_period_value,
+            PurchaseSummary.total_value,
+        ).where(PurchaseSummary.team_id == team_id)
+    ).all()
+    frame = pd.DataFrame(
+        rows, columns=["customer_id", "first", "last", "periods", "first_value", "total"]
+    )
+    if not frame.empty and int(frame["last"].max()) > end:
+        return None
+    frequency = frame["periods"].astype("int64") - 1
+    summary = pd.DataFrame(
+        {
+            "frequency": frequency,
+            "recency": (frame["last"] - frame["first"]).astype("float64"),
+            "T": (end - frame["first"]).astype("float64"),
+            "monetary_value": (
+                (frame["total"] - frame["first_value"]) / frequency.where(frequency > 0)
+            ).fillna(0.0),
+        }
+    )
+    summary.index = pd.Index(frame["customer_id"].astype("int64"), name="customer_id")
+    return summary.sort_index()
