@@ -148,3 +148,21 @@ def test_a_new_purchase_makes_the_scores_stale(session):
         ).one()
         == 0
     )
+
+
+def test_totals_stored_with_the_fit_equal_the_sum_of_the_scores(session):
+    from crm_core.analytics.values import value_totals
+
+    load_cdnow(session, customers=400)
+    fit = refresh_scores(session, team_id="T1", settings=SETTINGS, now=CDNOW_END)
+    stored = value_totals(session, team_id="T1", alive_threshold=0.5, fit=fit)
+    added_up = value_totals(session, team_id="T1", alive_threshold=0.5)
+    assert stored.customers == added_up.customers == 400
+    assert stored.clv == pytest.approx(added_up.clv) and stored.value_at_risk == pytest.approx(
+        added_up.value_at_risk
+    )
+    assert stored.at_risk == added_up.at_risk > 0
+    other = value_totals(
+        session, team_id="T1", alive_threshold=0.3, fit=fit
+    )  # another threshold: added up
+    assert other.at_risk <= stored.at_risk

@@ -71,7 +71,9 @@ def clv(command: ShowClv, request: Request) -> ClvTop | ClvOne | Problem:
         owner_user_id=owner,
     )
     threshold = request.settings.analytics.churn_risk_threshold
-    totals = values.value_totals(request.session, team_id=team_id, alive_threshold=threshold)
+    totals = values.value_totals(
+        request.session, team_id=team_id, alive_threshold=threshold, fit=status.fit
+    )
     distribution = None
     if request.actor.wants_chart:
         distribution = values.all_clv(request.session, team_id=team_id)
@@ -98,7 +100,7 @@ def churn(command: ShowChurnRisk, request: Request) -> ChurnList | Problem:
         now=request.actor.now,
     )
     totals = values.value_totals(
-        request.session, team_id=request.team_id, alive_threshold=threshold
+        request.session, team_id=request.team_id, alive_threshold=threshold, fit=status.fit
     )
     return ChurnList(items, totals, status, threshold)
 

@@ -114,6 +114,10 @@ def refresh_scores(
     session.add(fit)
     session.flush()
     write_scores(session, team_id=team_id, fit_id=fit.id, scores=scores)
+    fit.total_clv = float(scores["clv"].sum())
+    fit.total_value_at_risk = float(scores["value_at_risk"].fillna(0).sum())
+    fit.at_risk_customers = int((scores["p_alive"] < settings.churn_risk_threshold).sum())
+    fit.at_risk_threshold = settings.churn_risk_threshold
     fit.seconds = round(time.perf_counter() - started, 3)
     logger.info(
         "scored %d customers of %s with %s in %.2fs", len(scores), team_id, fit.method, fit.seconds

@@ -8,7 +8,14 @@ from datetime import datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from crm_core.models import Customer, CustomerScore, Interaction, NpsResponse, Purchase
+from crm_core.models import (
+    AnalyticsFit,
+    Customer,
+    CustomerScore,
+    Interaction,
+    NpsResponse,
+    Purchase,
+)
 from crm_core.models.types import as_utc
 
 
@@ -111,8 +118,17 @@ def customer_value(session: Session, *, team_id: str, customer_id: int) -> Custo
     return _value(row) if row else None
 
 
-def value_totals(session: Session, *, team_id: str, alive_threshold: float) -> ValueTotals:
-    """Customers scored, their total CLV and value at risk, and how many are at risk."""
+def value_totals(
+    session: Session, *, team_id: str, alive_threshold: float, fit: AnalyticsFit | None = None
+) -> ValueTotals:
+    """Customers scored, their total CLV and value at risk, and how many are at risk.
+
+    Read from the fit when it stored them for this threshold; added up otherwise.
+    """
+    if fit is not None and fit.total_clv is not None and fit.at_risk_threshold == alive_threshold:
+        return ValueTotals(
+            fit.customers, fit.total_clv, fit.total_value_at_risk or 0.0, fit.at_risk_customers or 0
+        )
     customers, clv, at_risk_value, at_risk = session.exec(
         select(
             func.count(),

@@ -45,6 +45,11 @@ class AnalyticsFit(SQLModel, table=True):
     gg_converged: bool = False
     gg_customers: int = 0
     seconds: float = 0.0
+    # Totals over every score, so answers need not add up a million rows while Slack waits.
+    total_clv: float | None = None
+    total_value_at_risk: float | None = None
+    at_risk_customers: int | None = None
+    at_risk_threshold: float | None = None
 
 
 class CustomerScore(SQLModel, table=True):
