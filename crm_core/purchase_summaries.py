@@ -150,16 +150,38 @@ def is_current(session: Session, *, team_id: str, unit: str) -> bool:
     return not _unnoticed(session, team_id, state)
 
 
-def _unnoticed(
-    session: Session, team_id: str, state: PurchaseSummaryState, besides: int | None = None
+def purchases_after(
+    session: Session, *, team_id: str, purchase_id: int | None, besides: int | None = None
 ) -> bool:
-    # A purchase newer than the newest included, other than the one being noted.
+    """Whether the workspace has a purchase with an id above `purchase_id` (other than `besides`).
+
+    The newest id of all workspaces comes straight from the primary key; only when it is newer
+    is the workspace's own range looked at (SQLite would otherwise walk its team index).
+    """
+    newest = session.execute(select(func.max(Purchase.id))).scalar()
+    if (
+        newest is None
+        or newest <= (purchase_id or 0)
+        or newest == besides == (purchase_id or 0) + 1
+    ):
+        return False
+    # `team_id || ''` keeps both databases off the team index: the primary key's range past
+    # `purchase_id` holds only the few newest purchases.
     query = select(Purchase.id).where(
-        Purchase.team_id == team_id, Purchase.id > (state.newest_purchase_id or 0)
+        Purchase.id > (purchase_id or 0), (Purchase.team_id + "") == team_id
     )
     if besides is not None:
         query = query.where(Purchase.id != besides)
     return session.execute(query.limit(1)).first() is not None
+
+
+def _unnoticed(
+    session: Session, team_id: str, state: PurchaseSummaryState, besides: int | None = None
+) -> bool:
+    # A purchase newer than the newest included, other than the one being noted.
+    return purchases_after(
+        session, team_id=team_id, purchase_id=state.newest_purchase_id, besides=besides
+    )
 
 
 def summary_from_aggregates(
@@ -171,16 +193,19 @@ def summary_from_aggregates(
     themselves can answer for an earlier end.
     """
     end = period_index(observation_end, unit)
-    rows = session.execute(
-        select(
-            PurchaseSummary.customer_id,
-            PurchaseSummary.first_period,
-            PurchaseSummary.last_period,
-            PurchaseSummary.periods,
-            PurchaseSummary.first_period_value,
-            PurchaseSummary.total_value,
-        ).where(PurchaseSummary.team_id == team_id)
-    ).all()
+    # A million rows: plain tuples from the driver, not SQLAlchemy rows (5 s -> ~1 s on SQLite).
+    connection = session.connection()
+    placeholder = "%s" if connection.dialect.name == "postgresql" else "?"
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            "SELECT customer_id, first_period, last_period, periods, first_period_value, "
+            f"total_value FROM purchase_summary WHERE team_id = {placeholder}",
+            (team_id,),
+        )
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     frame = pd.DataFrame(
         rows, columns=["customer_id", "first", "last", "periods", "first_value", "total"]
     )

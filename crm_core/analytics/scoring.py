@@ -54,11 +54,11 @@ class Freshness:
 def freshness(session: Session, *, team_id: str) -> Freshness:
     """The newest fit, and whether a purchase newer than its watermark exists."""
     fit = latest_fit(session, team_id=team_id)
-    # A range scan of the primary key past the watermark, not a count of every purchase.
-    newer = select(Purchase.id).where(Purchase.team_id == team_id)
-    if fit is not None:
-        newer = newer.where(Purchase.id > (fit.watermark_purchase_id or 0))
-    return Freshness(fit, stale=session.execute(newer.limit(1)).first() is not None)
+    watermark = fit.watermark_purchase_id if fit is not None else None
+    return Freshness(
+        fit,
+        stale=purchase_summaries.purchases_after(session, team_id=team_id, purchase_id=watermark),
+    )
 
 
 def latest_fit(session: Session, *, team_id: str) -> AnalyticsFit | None:
