@@ -481,16 +481,16 @@ def describe_answer(result: object) -> str:
 STAGES = [
     ("crm_core.purchase_summaries", "is_current"),
     ("crm_core.purchase_summaries", "rebuild"),
-    ("crm_core.purchase_summaries", "summary_from_aggregates"),
-    ("crm_core.analytics.scoring", "rfm_summary"),
-    ("crm_core.analytics.scoring", "_model_scores"),
+    ("crm_core.analytics.patterns", "_patterns"),
+    ("crm_core.analytics.scoring", "_model_predictions"),
     ("crm_core.analytics.clv_models", "fit_bgnbd"),
+    ("crm_core.analytics.patterns", "spends"),
     ("crm_core.analytics.clv_models", "fit_gamma_gamma"),
     ("crm_core.analytics.clv_models", "probability_alive"),
     ("crm_core.analytics.clv_models", "discounted_expected_purchases"),
-    ("crm_core.analytics.scoring", "_distinct_spends"),
-    ("crm_core.analytics.scoring", "write_scores"),
-    ("crm_core.analytics.writing", "_rows"),
+    ("crm_core.analytics.patterns", "write_scores"),
+    ("crm_core.analytics.patterns", "per_customer"),
+    ("crm_core.analytics.writing", "bulk_insert"),
     ("sqlmodel.orm.session", "Session.commit"),
 ]
 

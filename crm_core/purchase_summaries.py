@@ -10,9 +10,7 @@ row records the newest purchase included: a purchase written any other way is no
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
-import pandas as pd
 from sqlalchemy import delete, func, select, text
 from sqlmodel import Session, col
 
@@ -21,6 +19,37 @@ from crm_core.models import Purchase, PurchaseSummary, PurchaseSummaryState
 
 # Above this many customers a rebuild covers the whole workspace rather than a list of ids.
 _WHOLE_WORKSPACE = 5_000
+
+
+def aggregates_sql(
+    dialect: str, unit: str, *, customer_ids: list[int] | None = None, until_end: bool = False
+) -> str:
+    """SELECT the aggregates of a workspace's customers (:team_id) from their purchases.
+
+    The columns are purchase_summary's: customer_id, first_period, last_period, periods,
+    first_period_value, total_value. With `until_end`, only periods up to :end count.
+    """
+    period = period_index_sql(dialect, "purchased_at", unit)
+    chosen = ""
+    if customer_ids is not None:
+        chosen = f"AND customer_id IN ({', '.join(str(int(i)) for i in customer_ids)})"
+    if until_end:
+        chosen += f" AND {period} <= :end"
+    return f"""
+        WITH periods AS (
+            SELECT customer_id, {period} AS p, SUM(amount) AS v FROM purchase
+            WHERE team_id = :team_id AND amount >= 0 {chosen}
+            GROUP BY customer_id, {period}
+        ),
+        spans AS (
+            SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n,
+                   SUM(v) AS total
+            FROM periods GROUP BY customer_id
+        )
+        SELECT s.customer_id, s.first_p AS first_period, s.last_p AS last_period,
+               s.n AS periods, p.v AS first_period_value, s.total AS total_value
+        FROM spans s JOIN periods p ON p.customer_id = s.customer_id AND p.p = s.first_p
+    """
 
 
 def rebuild(
@@ -37,27 +66,13 @@ def rebuild(
     if ids is not None:
         table_filter = table_filter & col(PurchaseSummary.customer_id).in_(ids)
     session.execute(delete(PurchaseSummary).where(table_filter))
-    period = period_index_sql(session.get_bind().dialect.name, "purchased_at", unit)
-    chosen = "" if ids is None else f"AND customer_id IN ({', '.join(str(int(i)) for i in ids)})"
+    select_sql = aggregates_sql(session.get_bind().dialect.name, unit, customer_ids=ids)
     session.execute(
         text(
-            f"""
-            INSERT INTO purchase_summary
-                (team_id, customer_id, time_unit, first_period, last_period, periods,
-                 first_period_value, total_value)
-            WITH periods AS (
-                SELECT customer_id, {period} AS p, SUM(amount) AS v FROM purchase
-                WHERE team_id = :team_id AND amount >= 0 {chosen}
-                GROUP BY customer_id, {period}
-            ),
-            spans AS (
-                SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n,
-                       SUM(v) AS total
-                FROM periods GROUP BY customer_id
-            )
-            SELECT :team_id, s.customer_id, :unit, s.first_p, s.last_p, s.n, p.v, s.total
-            FROM spans s JOIN periods p ON p.customer_id = s.customer_id AND p.p = s.first_p
-            """
+            "INSERT INTO purchase_summary (team_id, customer_id, time_unit, first_period, "
+            "last_period, periods, first_period_value, total_value) "
+            f"SELECT :team_id, customer_id, :unit, first_period, last_period, periods, "
+            f"first_period_value, total_value FROM ({select_sql}) AS built"
         ),
         {"team_id": team_id, "unit": unit},
     )
@@ -182,45 +197,3 @@ def _unnoticed(
     return purchases_after(
         session, team_id=team_id, purchase_id=state.newest_purchase_id, besides=besides
     )
-
-
-def summary_from_aggregates(
-    session: Session, *, team_id: str, unit: str, observation_end: datetime
-):
-    """The RFM summary (as analytics.summary.rfm_summary returns it) read from the aggregates.
-
-    None when some purchase lies after the observation end's period: only the purchases
-    themselves can answer for an earlier end.
-    """
-    end = period_index(observation_end, unit)
-    # A million rows: plain tuples from the driver, not SQLAlchemy rows (5 s -> ~1 s on SQLite).
-    connection = session.connection()
-    placeholder = "%s" if connection.dialect.name == "postgresql" else "?"
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(
-            "SELECT customer_id, first_period, last_period, periods, first_period_value, "
-            f"total_value FROM purchase_summary WHERE team_id = {placeholder}",
-            (team_id,),
-        )
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    frame = pd.DataFrame(
-        rows, columns=["customer_id", "first", "last", "periods", "first_value", "total"]
-    )
-    if not frame.empty and int(frame["last"].max()) > end:
-        return None
-    frequency = frame["periods"].astype("int64") - 1
-    summary = pd.DataFrame(
-        {
-            "frequency": frequency,
-            "recency": (frame["last"] - frame["first"]).astype("float64"),
-            "T": (end - frame["first"]).astype("float64"),
-            "monetary_value": (
-                (frame["total"] - frame["first_value"]) / frequency.where(frequency > 0)
-            ).fillna(0.0),
-        }
-    )
-    summary.index = pd.Index(frame["customer_id"].astype("int64"), name="customer_id")
-    return summary.sort_index()

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import insert
 
 from crm_core import purchase_summaries
+from crm_core.analytics import patterns
 from crm_core.analytics.summary import rfm_summary
 from crm_core.customers import create_customer, merge_customers
 from crm_core.importing import import_csv
@@ -30,9 +31,9 @@ def buy(session, customer, when, amount):
 
 def assert_agrees(session, unit="W"):
     assert purchase_summaries.is_current(session, team_id="T1", unit=unit)
-    ours = purchase_summaries.summary_from_aggregates(
-        session, team_id="T1", unit=unit, observation_end=END
-    )
+    with patterns.condensed(session, team_id="T1", unit=unit, observation_end=END) as found:
+        assert found.relation == "purchase_summary"
+        ours = patterns.per_customer(session, found)
     sql = rfm_summary(session, team_id="T1", unit=unit, observation_end=END)
     pd.testing.assert_frame_equal(ours, sql, check_dtype=False)
 
@@ -92,13 +93,18 @@ def test_a_purchase_written_behind_their_back_is_noticed(session):
     assert_agrees(session)
 
 
-def test_a_purchase_after_the_observation_end_sends_the_summary_back_to_sql(session):
+def test_a_purchase_after_the_observation_end_sends_the_summary_back_to_the_purchases(session):
     a = create_customer(session, team_id="T1", name="A")
+    b = create_customer(session, team_id="T1", name="B")
+    buy(session, a, END - timedelta(weeks=5), "10")
+    buy(session, a, END - timedelta(weeks=2), "4")
     buy(session, a, END + timedelta(days=30), "10")
+    buy(session, b, END + timedelta(days=30), "7")  # no purchase by the end: not a customer yet
     purchase_summaries.rebuild(session, team_id="T1", unit="W")
-    assert (
-        purchase_summaries.summary_from_aggregates(
-            session, team_id="T1", unit="W", observation_end=END
-        )
-        is None
-    )
+    with patterns.condensed(session, team_id="T1", unit="W", observation_end=END) as found:
+        assert found.relation != "purchase_summary"
+        ours = patterns.per_customer(session, found)
+        assert found.patterns["customers"].sum() == 1
+    sql = rfm_summary(session, team_id="T1", unit="W", observation_end=END)
+    assert list(ours.index) == [a.id]
+    pd.testing.assert_frame_equal(ours, sql, check_dtype=False)

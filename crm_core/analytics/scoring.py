@@ -1,10 +1,10 @@
 """Refreshing a workspace's CLV scores: summary, fits, predictions, written back in one go.
 
-A refresh reads the RFM summary from the database, fits BG/NBD on the distinct
-(frequency, recency, T) patterns with weights, fits Gamma-Gamma on repeat customers with a
-positive average, evaluates the predictions once per pattern, and replaces the workspace's
-rows in customer_score. Chat answers read those rows (and say how fresh they are) instead of
-fitting while Slack waits.
+A refresh has the database condense the per-customer aggregates into distinct (frequency,
+recency, T) patterns (analytics.patterns), fits BG/NBD on them with weights and Gamma-Gamma
+on the distinct repeat spends, evaluates the predictions once per pattern, and has the
+database replace the workspace's rows in customer_score from them. Chat answers read those
+rows (and say how fresh they are) instead of fitting while Slack waits.
 
 With too few repeat customers (analytics.min_repeat_customers) or a fit that does not
 converge, CLV falls back to the historic formula: average order value x purchases per
@@ -24,8 +24,7 @@ from sqlalchemy import delete, func, select, text
 from sqlmodel import Session
 
 from crm_core import purchase_summaries
-from crm_core.analytics import clv_models
-from crm_core.analytics.summary import rfm_summary
+from crm_core.analytics import clv_models, patterns
 from crm_core.analytics.writing import write_scores
 from crm_core.errors import CrmError
 from crm_core.models import AnalyticsFit, CustomerScore, Purchase
@@ -77,57 +76,64 @@ def refresh_scores(
     """Fit the models on the workspace's purchases up to `now` and replace its scores."""
     started = time.perf_counter()
     unit = settings.time_unit
-    if not purchase_summaries.is_current(session, team_id=team_id, unit=unit):
-        purchase_summaries.rebuild(session, team_id=team_id, unit=unit)
-    summary = purchase_summaries.summary_from_aggregates(
-        session, team_id=team_id, unit=unit, observation_end=now
-    )
-    if summary is None:  # purchases dated after `now`: only the purchases can answer
-        summary = rfm_summary(session, team_id=team_id, unit=unit, observation_end=now)
-    if summary.empty:
-        raise NotEnoughData(
-            "there are no purchases yet; import some with `crm import purchases FILE`"
+    with patterns.condensed(session, team_id=team_id, unit=unit, observation_end=now) as found:
+        if found.patterns.empty:
+            raise NotEnoughData(
+                "there are no purchases yet; import some with `crm import purchases FILE`"
+            )
+        watermark_id, watermark_at, purchases = session.execute(
+            select(func.max(Purchase.id), func.max(Purchase.purchased_at), func.count()).where(
+                Purchase.team_id == team_id
+            )
+        ).one()
+        counts = found.patterns["customers"]
+        fit = AnalyticsFit(
+            team_id=team_id,
+            method=MODELS,
+            time_unit=unit,
+            horizon_months=settings.horizon_months,
+            monthly_discount_rate=settings.monthly_discount_rate,
+            observation_end=now,
+            watermark_purchase_id=watermark_id,
+            watermark_purchased_at=as_utc(watermark_at) if watermark_at else None,
+            purchases=purchases,
+            customers=int(counts.sum()),
+            repeat_customers=int(counts[found.patterns["frequency"] > 0].sum()),
+            unique_patterns=len(found.patterns),
+            at_risk_threshold=settings.churn_risk_threshold,
         )
-    watermark_id, watermark_at, purchases = session.execute(
-        select(func.max(Purchase.id), func.max(Purchase.purchased_at), func.count()).where(
-            Purchase.team_id == team_id
-        )
-    ).one()
-    fit = AnalyticsFit(
-        team_id=team_id,
-        method=MODELS,
-        time_unit=unit,
-        horizon_months=settings.horizon_months,
-        monthly_discount_rate=settings.monthly_discount_rate,
-        observation_end=now,
-        watermark_purchase_id=watermark_id,
-        watermark_purchased_at=as_utc(watermark_at) if watermark_at else None,
-        purchases=purchases,
-        customers=len(summary),
-        repeat_customers=int((summary["frequency"] > 0).sum()),
-    )
-    scores = _model_scores(summary, fit, settings)
-    if scores is None:
-        scores = _historic_scores(session, summary, fit, settings, now)
-    fit.seconds = round(time.perf_counter() - started, 3)
-    session.execute(delete(CustomerScore).where(CustomerScore.team_id == team_id))
-    session.add(fit)
-    session.flush()
-    write_scores(session, team_id=team_id, fit_id=fit.id, scores=scores)
-    fit.total_clv = float(scores["clv"].sum())
-    fit.total_value_at_risk = float(scores["value_at_risk"].fillna(0).sum())
-    fit.at_risk_customers = int((scores["p_alive"] < settings.churn_risk_threshold).sum())
-    fit.at_risk_threshold = settings.churn_risk_threshold
+        predicted = _model_predictions(session, found, fit, settings)
+        session.execute(delete(CustomerScore).where(CustomerScore.team_id == team_id))
+        session.add(fit)
+        session.flush()
+        if predicted is not None:
+            predictions, gg = predicted
+            patterns.write_scores(
+                session, found, fit_id=fit.id, predictions=predictions, gamma_gamma=gg
+            )
+            _store_totals(fit, predictions, gg, settings)
+        else:
+            summary = patterns.per_customer(session, found)
+            scores = _historic_scores(session, summary, fit, settings, now)
+            write_scores(session, team_id=team_id, fit_id=fit.id, scores=scores)
+            fit.total_clv = float(scores["clv"].sum())
+            fit.total_value_at_risk = 0.0
+            fit.at_risk_customers = 0
     fit.seconds = round(time.perf_counter() - started, 3)
     logger.info(
-        "scored %d customers of %s with %s in %.2fs", len(scores), team_id, fit.method, fit.seconds
+        "scored %d customers of %s with %s in %.2fs",
+        fit.customers,
+        team_id,
+        fit.method,
+        fit.seconds,
     )
     return fit
 
 
-def _model_scores(
-    summary: pd.DataFrame, fit: AnalyticsFit, settings: AnalyticsSettings
-) -> pd.DataFrame | None:
+def _model_predictions(
+    session: Session, found: patterns.Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
+) -> tuple[pd.DataFrame, clv_models.GammaGamma] | None:
+    """Per-pattern predictions and the Gamma-Gamma fit, or None (and why) for the fallback."""
     if fit.repeat_customers < settings.min_repeat_customers:
         fit.method, fit.reason = (
             HISTORIC,
@@ -137,25 +143,16 @@ def _model_scores(
             ),
         )
         return None
-    patterns = (
-        summary.groupby(["frequency", "recency", "T"], sort=False)
-        .size()
-        .rename("customers")
-        .reset_index()
-    )
-    fit.unique_patterns = len(patterns)
-    bg = clv_models.fit_bgnbd(
-        patterns["frequency"], patterns["recency"], patterns["T"], weights=patterns["customers"]
-    )
+    f, r, t = found.patterns["frequency"], found.patterns["recency"], found.patterns["T"]
+    bg = clv_models.fit_bgnbd(f, r, t, weights=found.patterns["customers"])
     if bg is None:
         fit.method, fit.reason = HISTORIC, "BG/NBD did not converge on this data"
         return None
     fit.bg_r, fit.bg_alpha, fit.bg_a, fit.bg_b, fit.bg_converged = bg.r, bg.alpha, bg.a, bg.b, True
-    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-    fit.gg_customers = len(repeat)
+    spends = patterns.spends(session, found)
+    fit.gg_customers = int(spends["customers"].sum())
     gg = None
-    if len(repeat) >= MIN_GAMMA_GAMMA_CUSTOMERS:
-        spends = _distinct_spends(repeat)
+    if fit.gg_customers >= MIN_GAMMA_GAMMA_CUSTOMERS:
         gg = clv_models.fit_gamma_gamma(
             spends["frequency"], spends["monetary_value"], weights=spends["customers"]
         )
@@ -167,10 +164,10 @@ def _model_scores(
         return None
     fit.gg_p, fit.gg_q, fit.gg_v, fit.gg_converged = gg.p, gg.q, gg.v, True
     horizon = settings.horizon_months * clv_models.UNITS_PER_MONTH[fit.time_unit]
-    f, r, t = patterns["frequency"], patterns["recency"], patterns["T"]
-    patterns["p_alive"] = clv_models.probability_alive(bg, f, r, t)
-    patterns["expected_purchases"] = clv_models.expected_purchases(bg, horizon, f, r, t)
-    patterns["discounted"] = clv_models.discounted_expected_purchases(
+    predictions = found.patterns.copy()
+    predictions["p_alive"] = clv_models.probability_alive(bg, f, r, t)
+    predictions["expected_purchases"] = clv_models.expected_purchases(bg, horizon, f, r, t)
+    predictions["discounted"] = clv_models.discounted_expected_purchases(
         bg,
         f,
         r,
@@ -179,38 +176,36 @@ def _model_scores(
         monthly_discount_rate=settings.monthly_discount_rate,
         unit=fit.time_unit,
     )
-    scores = summary.reset_index().merge(
-        patterns.drop(columns="customers"), on=["frequency", "recency", "T"]
-    )
-    order_value = clv_models.expected_order_value(gg, scores["frequency"], scores["monetary_value"])
-    scores["clv"] = order_value * scores["discounted"]
-    scores["value_at_risk"] = scores["clv"] * (1 - scores["p_alive"])
-    broken = int((~np.isfinite(scores[["clv", "p_alive", "expected_purchases"]])).any(axis=1).sum())
-    if broken:
+    broken = ~np.isfinite(predictions[["p_alive", "expected_purchases", "discounted"]]).all(axis=1)
+    if broken.any():
         fit.method, fit.reason = (
             HISTORIC,
-            f"the fitted models gave no finite prediction for {broken} customers",
+            "the fitted models gave no finite prediction for "
+            f"{int(predictions.loc[broken, 'customers'].sum())} customers",
         )
         return None
-    return scores.drop(columns="discounted").set_index("customer_id")
+    return predictions, gg
 
 
-def _distinct_spends(repeat: pd.DataFrame) -> pd.DataFrame:
-    """Repeat customers condensed to distinct (x, m) with how many share each, for Gamma-Gamma.
-
-    m is a total in cents over x, so grouping on (x, total cents) is exact: the weighted fit
-    equals the one over every customer, at a fraction of the cost.
-    """
-    cents = (repeat["monetary_value"] * repeat["frequency"] * 100).round().astype("int64")
-    spends = (
-        pd.DataFrame({"frequency": repeat["frequency"], "cents": cents})
-        .groupby(["frequency", "cents"], sort=False)
-        .size()
-        .rename("customers")
-        .reset_index()
+def _store_totals(
+    fit: AnalyticsFit,
+    predictions: pd.DataFrame,
+    gg: clv_models.GammaGamma,
+    settings: AnalyticsSettings,
+) -> None:
+    """Totals over every customer, added up per pattern: E(M | x, m) is linear in m."""
+    x = predictions["frequency"].to_numpy(dtype=float)
+    weight = gg.p * x / (gg.p * x + gg.q - 1)
+    customers = predictions["customers"].to_numpy(dtype=float)
+    order_values = (
+        customers * (1 - weight) * gg.population_mean
+        + weight * predictions["monetary_sum"].to_numpy()
     )
-    spends["monetary_value"] = spends["cents"] / 100 / spends["frequency"]
-    return spends
+    clv = order_values * predictions["discounted"].to_numpy()
+    alive = predictions["p_alive"].to_numpy()
+    fit.total_clv = float(clv.sum())
+    fit.total_value_at_risk = float((clv * (1 - alive)).sum())
+    fit.at_risk_customers = int(customers[alive < settings.churn_risk_threshold].sum())
 
 
 def _historic_scores(

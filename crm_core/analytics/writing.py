@@ -1,8 +1,9 @@
-"""Writing a workspace's scores fast: a million rows through the driver's bulk path."""
+"""Writing many rows fast: through the driver's bulk path rather than the ORM."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 from sqlmodel import Session
@@ -24,25 +25,26 @@ CHUNK = 50_000
 
 
 def write_scores(session: Session, *, team_id: str, fit_id: int, scores: pd.DataFrame) -> None:
-    """Insert one customer_score row per customer of `scores` (indexed by customer_id).
+    """Insert one customer_score row per customer of `scores` (indexed by customer_id)."""
+    bulk_insert(session, "customer_score", COLUMNS, _rows(team_id, fit_id, scores))
 
-    The ORM would build a million objects; instead rows go as tuples to sqlite3's
-    executemany or psycopg's COPY, inside the session's transaction.
+
+def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert many rows inside the session's transaction, without the ORM's per-object cost.
+
+    Rows go as tuples to psycopg's COPY or sqlite3's executemany.
     """
-    rows = _rows(team_id, fit_id, scores)
     connection = session.connection()
+    names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY customer_score ({', '.join(COLUMNS)}) FROM STDIN") as copy,
-        ):
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     cursor = connection.connection.cursor()
-    placeholders = ", ".join("?" for _ in COLUMNS)
-    statement = f"INSERT INTO customer_score ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+    placeholders = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"
     try:
         for start in range(0, len(rows), CHUNK):
             cursor.executemany(statement, rows[start : start + CHUNK])
