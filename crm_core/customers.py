@@ -280,8 +280,10 @@ def merge_customers(
     session.add(kept)
     session.flush()
     # The duplicate's scores go with it; the next analytics refresh scores the merged history.
-    session.execute(delete(CustomerScore).where(col(CustomerScore.customer_id) == merge_id))
-    session.execute(delete(PurchaseSummary).where(col(PurchaseSummary.customer_id) == merge_id))
+    for derived in (CustomerScore, PurchaseSummary):
+        session.execute(
+            delete(derived).where(derived.team_id == team_id, derived.customer_id == merge_id)
+        )
     session.execute(
         delete(Customer).where(col(Customer.id) == merge_id, col(Customer.team_id) == team_id)
     )

@@ -20,14 +20,14 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from crm_core import purchase_summaries
 from crm_core.analytics import clv_models, patterns
-from crm_core.analytics.writing import write_scores
+from crm_core.analytics.writing import replacing_scores, write_scores
 from crm_core.errors import CrmError
-from crm_core.models import AnalyticsFit, CustomerScore, Purchase
+from crm_core.models import AnalyticsFit, Purchase
 from crm_core.models.types import as_utc
 from crm_core.settings import AnalyticsSettings
 
@@ -103,22 +103,22 @@ def refresh_scores(
             at_risk_threshold=settings.churn_risk_threshold,
         )
         predicted = _model_predictions(session, found, fit, settings)
-        session.execute(delete(CustomerScore).where(CustomerScore.team_id == team_id))
         session.add(fit)
         session.flush()
-        if predicted is not None:
-            predictions, gg = predicted
-            patterns.write_scores(
-                session, found, fit_id=fit.id, predictions=predictions, gamma_gamma=gg
-            )
-            _store_totals(fit, predictions, gg, settings)
-        else:
-            summary = patterns.per_customer(session, found)
-            scores = _historic_scores(session, summary, fit, settings, now)
-            write_scores(session, team_id=team_id, fit_id=fit.id, scores=scores)
-            fit.total_clv = float(scores["clv"].sum())
-            fit.total_value_at_risk = 0.0
-            fit.at_risk_customers = 0
+        with replacing_scores(session, team_id=team_id, customers=fit.customers):
+            if predicted is not None:
+                predictions, gg = predicted
+                patterns.write_scores(
+                    session, found, fit_id=fit.id, predictions=predictions, gamma_gamma=gg
+                )
+                _store_totals(fit, predictions, gg, settings)
+            else:
+                summary = patterns.per_customer(session, found)
+                scores = _historic_scores(session, summary, fit, settings, now)
+                write_scores(session, team_id=team_id, fit_id=fit.id, scores=scores)
+                fit.total_clv = float(scores["clv"].sum())
+                fit.total_value_at_risk = 0.0
+                fit.at_risk_customers = 0
     fit.seconds = round(time.perf_counter() - started, 3)
     logger.info(
         "scored %d customers of %s with %s in %.2fs",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
 from crm_core.models.types import UTCDateTime, utcnow
@@ -53,18 +53,19 @@ class AnalyticsFit(SQLModel, table=True):
 
 
 class CustomerScore(SQLModel, table=True):
-    # A customer's RFM summary and predictions from the workspace's latest fit.
+    # A customer's RFM summary and predictions from the workspace's latest fit. Derived data,
+    # replaced whole by every refresh: no foreign keys, so SQLite can empty the table at once
+    # (merges delete the merged customer's row themselves), and on SQLite no rowid either.
     __tablename__ = "customer_score"
     __table_args__ = (
-        UniqueConstraint("team_id", "customer_id", name="uq_customer_score_team_customer"),
         Index("ix_customer_score_team_clv", "team_id", "clv"),
         Index("ix_customer_score_team_value_at_risk", "team_id", "value_at_risk"),
+        {"sqlite_with_rowid": False},
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32)
-    customer_id: int = Field(foreign_key="customer.id")
-    fit_id: int = Field(foreign_key="analytics_fit.id")
+    team_id: str = Field(primary_key=True, max_length=32)
+    customer_id: int = Field(primary_key=True)
+    fit_id: int  # the analytics_fit the scores came from
     frequency: int
     recency: float
     age: float  # T in the papers: time units since the first purchase
