@@ -2,6 +2,7 @@
 
 from crm_core.models.analytics import AnalyticsFit, CustomerScore
 from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBase, CustomerMerge
+from crm_core.models.delivery import Delivery
 from crm_core.models.interaction import Interaction, InteractionKind, InteractionSource
 from crm_core.models.nps import NpsResponse
 from crm_core.models.purchase import Purchase
@@ -16,6 +17,7 @@ __all__ = [
     "Customer",
     "CustomerBase",
     "CustomerMerge",
+    "Delivery",
     "Interaction",
     "InteractionKind",
     "InteractionSource",

@@ -1,0 +1,50 @@
+"""The Bolt app: built from settings, a Web API client and a signing secret; listeners attached.
+
+Listeners stay thin: they gather who asks and what, call `commands.dispatch`, render with
+`reports`, and send. Everything they share lives in one `BotContext`.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.identity import TimeZones
+from bot.listeners import buttons, mentions, slash
+from commands import Backend
+from crm_core import db
+from crm_core.settings import Settings
+
+
+@dataclass
+class BotContext:
+    """What every listener needs: the backend, time zones, and threads for slow answers."""
+
+    backend: Backend
+    zones: TimeZones
+    # Commands run here so a slow one can be answered later while Slack gets its ack in time.
+    workers: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(8, thread_name_prefix="crm-command")
+    )
+
+
+def build_app(settings: Settings, *, client: WebClient, signing_secret: str | None = None) -> App:
+    """The Slack app for these settings; the signing secret defaults to SLACK_SIGNING_SECRET."""
+    secret = signing_secret or os.environ.get("SLACK_SIGNING_SECRET")
+    if not secret:
+        raise RuntimeError(
+            "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page"
+        )
+    app = App(client=client, signing_secret=secret, process_before_response=False)
+    engine = db.open_engine(settings.database_url_with_password)
+    context = BotContext(
+        backend=Backend(engine, settings), zones=TimeZones(client, settings.default_timezone)
+    )
+    slash.register(app, context, settings.slack.command)
+    mentions.register(app, context)
+    buttons.register(app, context)
+    return app

@@ -1,0 +1,67 @@
+"""`crm` subcommands the bot adds through the `crm.cli` entry-point group."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from bot.manifest import build_manifest, manifest_yaml
+from crm_core.settings import SettingsError, load_settings
+
+
+@click.command("manifest")
+@click.option("--url", "public_url", help="Public base URL Slack sends requests to (HTTP mode).")
+@click.option(
+    "--socket-mode/--http",
+    default=None,
+    help="Socket Mode (no public URL) or HTTP. Default: Socket Mode when SLACK_APP_TOKEN is set.",
+)
+@click.pass_context
+def manifest(ctx: click.Context, public_url: str | None, socket_mode: bool | None) -> None:
+    """Print the Slack app manifest (YAML) for app.yaml, to paste into "Create an app"."""
+    if socket_mode is None:
+        socket_mode = bool(os.environ.get("SLACK_APP_TOKEN"))
+        if socket_mode and public_url:
+            click.echo(
+                "SLACK_APP_TOKEN is set, so this is a Socket Mode manifest and --url is not "
+                "used; pass --http for an HTTP-mode manifest.",
+                err=True,
+            )
+    try:
+        # The `crm` group's --config (or CRM_CONFIG), as every other subcommand reads it.
+        settings = load_settings(getattr(ctx.obj, "config", None))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        app_manifest = build_manifest(settings, public_url=public_url, socket_mode=socket_mode)
+    except ValueError as exc:
+        raise click.UsageError(str(exc), ctx) from None
+    click.echo(manifest_yaml(app_manifest), nl=False)
+
+
+@click.command("serve")
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: address to bind.")
+@click.option("--port", default=3000, show_default=True, type=int, help="HTTP mode: port.")
+@click.option("--workers", default=2, show_default=True, type=int, help="HTTP worker processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
+    from bot import server
+
+    try:
+        settings = load_settings(getattr(ctx.obj, "config", None))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        if not os.environ.get(name):
+            raise click.ClickException(
+                f"{name} is not set: copy it from your Slack app's settings (see the README)"
+            )
+    if os.environ.get("SLACK_APP_TOKEN"):
+        click.echo("Connecting to Slack in Socket Mode…", err=True)
+        server.serve_socket_mode(settings)
+    else:
+        click.echo(f"Serving Slack requests on http://{host}:{port}/slack/events", err=True)
+        server.serve_http(settings, host=host, port=port, workers=workers, threads=threads)

@@ -1,0 +1,32 @@
+"""The Slack Web API client: the real slack_sdk WebClient, retrying what Slack asks us to."""
+
+from __future__ import annotations
+
+import os
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+# Where the Web API lives; tests and demos point it at a local emulator.
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+def web_client(token: str | None = None, base_url: str | None = None) -> WebClient:
+    """A client that retries 429 (after Retry-After), 5xx and dropped connections."""
+    client = WebClient(
+        token=token or os.environ.get("SLACK_BOT_TOKEN"),
+        base_url=base_url or os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
+        timeout=10,
+    )
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    return client

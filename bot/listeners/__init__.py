@@ -1,0 +1,1 @@
+"""Bolt listeners, one module per way Slack reaches the bot; each has `register(app, context)`."""

@@ -1,0 +1,73 @@
+"""`@crm <text>` in a channel and direct messages to the bot, answered in a thread.
+
+Slack retries an event it thinks went unanswered; each event id is taken on once (in the
+database, so across processes and restarts), and a logged interaction carries the event id
+as its idempotency key besides. The bot's own messages and edits are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.identity import slack_actor
+from bot.listeners import answering
+from crm_core.deliveries import take_delivery
+
+if TYPE_CHECKING:
+    from bot.app import BotContext
+
+logger = logging.getLogger(__name__)
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def register(app: App, context: BotContext) -> None:
+    @app.event("app_mention")
+    def on_mention(body: dict, event: dict, client: WebClient) -> None:
+        _answer(context, body, event, client)
+
+    @app.event("message")
+    def on_message(body: dict, event: dict, client: WebClient) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return  # channel chatter, edits, joins and bots are not for us
+        _answer(context, body, event, client)
+
+
+def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> None:
+    if event.get("bot_id"):
+        return
+    team_id = body.get("team_id") or event.get("team")
+    event_id = body.get("event_id") or f"{event['channel']}:{event['ts']}"
+    if not take_delivery(context.backend.engine, team_id=team_id, key=f"event:{event_id}"):
+        logger.info("event %s delivered again; already handled", event_id)
+        return
+    text = _MENTION.sub("", event.get("text", "")).strip() or "help"
+    actor = slack_actor(
+        context.backend.settings,
+        context.zones,
+        team_id=team_id,
+        user_id=event["user"],
+        permalink=_permalink(client, event),
+        idempotency_key=f"slack:{event_id}",
+    )
+    answer = answering.start(context, text, actor).result()
+    client.chat_postMessage(
+        channel=event["channel"],
+        thread_ts=event.get("thread_ts") or event["ts"],
+        **answering.message(answer, actor),
+    )
+
+
+def _permalink(client: WebClient, event: dict) -> str | None:
+    try:
+        return client.chat_getPermalink(channel=event["channel"], message_ts=event["ts"])[
+            "permalink"
+        ]
+    except SlackApiError as exc:
+        logger.warning("no permalink for %s: %s", event["ts"], exc.response.get("error"))
+        return None

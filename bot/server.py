@@ -1,0 +1,62 @@
+"""Running the bot: HTTP behind gunicorn (several workers) or Socket Mode for a laptop.
+
+Each gunicorn worker builds its own Bolt app, Web API client and database pool after the
+fork; the database is what they share (event de-duplication included).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from gunicorn.app.base import BaseApplication
+
+from bot.app import build_app
+from bot.client import web_client
+from bot.http import wsgi_app
+from crm_core import db
+from crm_core.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def make_wsgi(settings: Settings):
+    """The WSGI application for these settings (tokens and secret from the environment)."""
+    app = build_app(settings, client=web_client())
+    return wsgi_app(app, db.open_engine(settings.database_url_with_password))
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, settings: Settings, options: dict) -> None:
+        self._settings, self._options = settings, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return make_wsgi(self._settings)
+
+
+def serve_http(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve /slack/events and /healthz until stopped."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",  # listeners answer after the ack on their own threads
+        "threads": threads,
+        "timeout": 60,
+        "accesslog": "-",
+        # Slack's request bodies are signed, not secret, but the log needs no query strings.
+        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(L)ss',
+    }
+    _Gunicorn(settings, options).run()
+
+
+def serve_socket_mode(settings: Settings) -> None:
+    """Connect out to Slack over a WebSocket (SLACK_APP_TOKEN): no public URL needed."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    app = build_app(settings, client=web_client())
+    SocketModeHandler(app, os.environ["SLACK_APP_TOKEN"]).start()

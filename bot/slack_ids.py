@@ -1,0 +1,32 @@
+"""The names the Slack app and its listeners share: callback ids, action ids, events, scopes.
+
+The manifest (bot.manifest) is built from these, so what Slack is told to send is what the
+listeners listen for.
+"""
+
+from __future__ import annotations
+
+# Shortcuts: "Log to CRM" on a message, "Log interaction" from the shortcuts menu.
+LOG_MESSAGE_SHORTCUT = "crm_log_message"
+LOG_GLOBAL_SHORTCUT = "crm_log_interaction"
+# The log-an-interaction modal and the blocks whose errors a submission can report.
+LOG_MODAL = "crm_log_modal"
+CUSTOMER_BLOCK = "customer"
+CUSTOMER_SELECT = "customer_select"
+KIND_BLOCK = "kind"
+SUMMARY_BLOCK = "summary"
+FOLLOW_UP_BLOCK = "follow_up"
+
+# Events the bot subscribes to.
+BOT_EVENTS = ("app_mention", "message.im", "app_home_opened")
+# Bot token scopes, each for something the bot does.
+BOT_SCOPES = (
+    "commands",  # the slash command and shortcuts
+    "chat:write",  # answers, threads, alerts
+    "app_mentions:read",  # @crm in channels
+    "im:history",  # direct messages to the bot
+    "users:read",  # a user's time zone
+    "files:write",  # charts
+)
+# Where Slack sends everything in HTTP mode, relative to the public base URL.
+EVENTS_PATH = "/slack/events"

@@ -1,0 +1,55 @@
+"""The bot served over real HTTP for tests, its Web API client pointed at the emulator."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from sqlalchemy import Engine
+
+from bot.app import build_app
+from bot.client import web_client
+from bot.http import wsgi_app
+from crm_core.settings import Settings
+from tests.slack_emulator import SlackEmulator
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+BOT_TOKEN = "xoxb-test-token"
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextmanager
+def running_bot(
+    engine: Engine, emulator: SlackEmulator, **settings: object
+) -> Iterator[SlackSender]:
+    """Serve the bot for `engine`'s database; yield a sender of signed requests to it."""
+    config = Settings(
+        database_url=engine.url.render_as_string(hide_password=False), team_id="T1", **settings
+    )
+    client = web_client(token=BOT_TOKEN, base_url=emulator.base_url)
+    app = build_app(config, client=client, signing_secret=SIGNING_SECRET)
+    server = make_server(
+        "127.0.0.1",
+        0,
+        wsgi_app(app, engine),
+        server_class=_ThreadingServer,
+        handler_class=_QuietHandler,
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield SlackSender(f"http://127.0.0.1:{server.server_port}/slack/events")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,522 @@
+"""A small Slack Web API emulator: tests point the real slack_sdk at it, over HTTP.
+
+    with SlackEmulator() as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.base_url)
+        client.chat_postMessage(channel="C1", text="hi")
+        assert slack.calls_to("chat.postMessage")[0].args["text"] == "hi"
+
+It answers the Web API methods the assistant uses with the response shapes of Slack's docs,
+takes file uploads (files.getUploadURLExternal hands out an upload URL pointing back here),
+records posts to response URLs, and can fail the next calls of a method (HTTP 429 or 500, or an
+API error) so that retries and error handling can be tested. Every request is recorded as a Call.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+TEAM_ID = "T0EMULATE"
+TEAM_NAME = "Emulated Workspace"
+BOT_USER_ID = "U0BOT0001"
+BOT_NAME = "crm-assistant"
+BOT_ID = "B0BOT0001"
+APP_ID = "A0APP0001"
+WORKSPACE_URL = "https://emulated.slack.com/"
+DEFAULT_TZ = "America/New_York"
+FIRST_TS = 1_700_000_000  # message timestamps count up from here, 100 µs apart
+
+Handler = Callable[["Call"], dict[str, Any]]
+
+
+@dataclass
+class Call:
+    """One request the emulator received, and how it was answered."""
+
+    method: str  # e.g. "chat.postMessage"; "upload" and "response_url" for those URLs
+    args: dict[str, Any]  # query string + body; "token" moves to the token field
+    token: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200  # the HTTP status answered: failed attempts are recorded too
+    key: str | None = None  # the <key> of a response_url
+    response: Any = None  # the body answered: a dict for API methods, text otherwise
+
+    def json(self, name: str) -> Any:
+        """Argument `name` decoded: form bodies carry blocks/view as JSON strings, JSON bodies
+        carry them as lists/dicts already."""
+        return _decoded(self.args[name])
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: dict[str, Any] | str  # a dict is sent as JSON, a str as plain text
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    status: int
+    error: str
+    retry_after: int
+
+    def reply(self) -> _Reply:
+        headers = {"Retry-After": str(self.retry_after)} if self.status == 429 else {}
+        return _Reply(self.status, {"ok": False, "error": self.error}, headers)
+
+
+class SlackEmulator:
+    """Slack's Web API on 127.0.0.1, on a free port, served from a daemon thread.
+
+    Configure before the calls: `users` (user id -> fields overriding the users.info defaults,
+    e.g. {"tz": "Europe/Paris"}), `tokens` (when non-empty, other tokens get invalid_auth) and
+    `handlers` (method name -> function of the Call returning the response body; add to it to
+    answer more methods). Inspect afterwards: `calls`, `calls_to()`, `wait_for()`, `uploads`.
+    """
+
+    def __init__(self) -> None:
+        self.users: dict[str, dict[str, Any]] = {}
+        self.tokens: set[str] = set()
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes posted to its upload URL
+        self.handlers: dict[str, Handler] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.update": self._update,
+            "chat.getPermalink": self._get_permalink,
+            "views.open": self._view,
+            "views.publish": self._view,
+            "views.update": self._view,
+            "views.push": self._view,
+            "users.info": self._users_info,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
+        }
+        # One re-entrant lock guards all the state below; waiting on it lets wait_for() wake up
+        # as soon as a call is recorded.
+        self._changed = threading.Condition()
+        self._calls: list[Call] = []
+        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._sequences: dict[str, int] = defaultdict(int)
+        self._filenames: dict[str, str] = {}  # file id -> name given to getUploadURLExternal
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> SlackEmulator:
+        if self._server is not None:
+            raise RuntimeError("the Slack emulator is already running")
+        self._server = _Server(self)
+        # A short poll interval keeps stop() fast: shutdown() waits for the next poll.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        """e.g. "http://127.0.0.1:54321", without a trailing slash."""
+        if self._server is None:
+            raise RuntimeError("start the Slack emulator first")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        """For WebClient(base_url=...): slack_sdk urljoins it with the method name, so the
+        trailing slash matters ("…/api/" + "chat.postMessage")."""
+        return f"{self.root_url}/api/"
+
+    def response_url(self, key: str | None = None) -> str:
+        """A response_url whose posts are recorded as "response_url" calls with this key
+        (a fresh one when not given)."""
+        return f"{self.root_url}/response/{key or self._next_id('R')}"
+
+    # -- test controls ---------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        retry_after: int = 1,
+        times: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """Fail the next `times` calls of `method` (also "upload" or "response_url").
+
+        By default with HTTP 429, a Retry-After header and error "ratelimited"; with `error`
+        alone, HTTP 200 and {"ok": false, "error": error}, as Slack reports API errors;
+        with another status (e.g. 500), that status and error "internal_error".
+        """
+        if status is None:
+            status = 200 if error else 429
+        if error is None:
+            error = "ratelimited" if status == 429 else "internal_error"
+        with self._changed:
+            self._failures[method].extend([_Failure(status, error, retry_after)] * times)
+
+    def reset(self) -> None:
+        """Forget the calls, uploads and pending failures; keep users, tokens and handlers."""
+        with self._changed:
+            self._calls.clear()
+            self._failures.clear()
+            self._filenames.clear()
+            self.uploads.clear()
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every request so far, in order (a copy)."""
+        with self._changed:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._changed:
+            return [call for call in self._calls if call.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until `count` calls of `method` were recorded (lazy listeners answer through
+        response_url after the request that triggered them returned); return all of them."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(calls := self.calls_to(method)) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = sorted({call.method for call in self._calls}) or ["nothing"]
+                    raise AssertionError(
+                        f"expected {count} {method} call(s) within {timeout}s, got {len(calls)};"
+                        f" the emulator saw: {', '.join(seen)}"
+                    )
+                self._changed.wait(remaining)
+            return calls
+
+    # -- request handling (called from the server's threads) -------------------------------
+
+    def _serve(self, path: str, query: str, headers: Message, body: bytes) -> _Reply:
+        kind, _, name = path.lstrip("/").partition("/")
+        header_dict = dict(headers.items())
+        if kind == "api" and name:
+            args = _parse_args(query, headers, body)
+            arg_token = args.pop("token", None)
+            call = Call(name, args, token=_bearer_token(headers) or arg_token, headers=header_dict)
+            return self._answer(call, lambda: self._api_reply(call))
+        if kind == "upload" and name:
+            if headers.get_content_type() == "multipart/form-data":
+                # The first file part, as a browser-style form upload would send it.
+                parts = _parse_multipart(headers, body)
+                body = next((v for v in parts.values() if isinstance(v, bytes)), b"")
+            call = Call("upload", {"file_id": name, "size": len(body)}, headers=header_dict)
+            return self._answer(call, lambda: self._store_upload(name, body))
+        if kind == "response" and name:
+            args = _parse_args(query, headers, body)
+            call = Call("response_url", args, headers=header_dict, key=name)
+            return self._answer(call, lambda: _Reply(200, "ok"))
+        return _Reply(404, {"ok": False, "error": "not_found"})
+
+    def _answer(self, call: Call, answer: Callable[[], _Reply]) -> _Reply:
+        """Reply with a pending injected failure, else answer(); record the call either way.
+
+        Recording happens before the reply is sent, so a test sees the call as soon as the
+        client returns."""
+        with self._changed:
+            pending = self._failures.get(call.method)
+            failure = pending.popleft() if pending else None
+        reply = failure.reply() if failure else answer()
+        call.status, call.response = reply.status, reply.body
+        with self._changed:
+            self._calls.append(call)
+            self._changed.notify_all()
+        return reply
+
+    def _api_reply(self, call: Call) -> _Reply:
+        # Slack answers API errors with HTTP 200 and "ok": false.
+        handler = self.handlers.get(call.method)
+        if handler is None:
+            return _Reply(200, {"ok": False, "error": "unknown_method"})
+        if self.tokens and call.token not in self.tokens:
+            return _Reply(200, {"ok": False, "error": "invalid_auth"})
+        return _Reply(200, handler(call))
+
+    def _store_upload(self, file_id: str, data: bytes) -> _Reply:
+        with self._changed:
+            self.uploads[file_id] = data
+        return _Reply(200, f"OK - {len(data)}")  # what files.slack.com answers
+
+    def _next_id(self, prefix: str) -> str:
+        with self._changed:
+            self._sequences[prefix] += 1
+            return f"{prefix}{self._sequences[prefix]:04d}"
+
+    def _next_ts(self) -> str:
+        with self._changed:
+            self._sequences["ts"] += 1
+            micros = self._sequences["ts"] * 100
+        return f"{FIRST_TS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    # -- Web API methods -------------------------------------------------------------------
+
+    def _auth_test(self, call: Call) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": WORKSPACE_URL,
+            "team": TEAM_NAME,
+            "user": BOT_NAME,
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, call: Call) -> dict[str, Any]:
+        if error := _missing_message_args(call.args):
+            return error
+        ts = self._next_ts()
+        message = _message(call.args, ts)
+        return {"ok": True, "channel": call.args["channel"], "ts": ts, "message": message}
+
+    def _post_ephemeral(self, call: Call) -> dict[str, Any]:
+        if error := _missing_message_args(call.args):
+            return error
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _update(self, call: Call) -> dict[str, Any]:
+        if error := _missing_message_args(call.args):
+            return error
+        ts = call.args.get("ts")
+        if not ts:
+            return {"ok": False, "error": "message_not_found"}
+        return {
+            "ok": True,
+            "channel": call.args["channel"],
+            "ts": ts,
+            "text": call.args.get("text", ""),
+            "message": _message(call.args, ts),
+        }
+
+    def _get_permalink(self, call: Call) -> dict[str, Any]:
+        channel, ts = call.args.get("channel"), call.args.get("message_ts")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not ts:
+            return {"ok": False, "error": "message_not_found"}
+        permalink = f"{WORKSPACE_URL}archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": permalink}
+
+    def _view(self, call: Call) -> dict[str, Any]:
+        """views.open/publish/update/push: the submitted view, as Slack stores it."""
+        if "view" not in call.args:
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = call.args.get("view_id") or self._next_id("V")
+        view = {
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+            "callback_id": "",
+            "external_id": "",
+            "private_metadata": "",
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{self._next_id('h')}",
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "clear_on_close": False,
+            "notify_on_close": False,
+            **call.json("view"),
+        }
+        return {"ok": True, "view": view}
+
+    def _users_info(self, call: Call) -> dict[str, Any]:
+        user_id = call.args.get("user")
+        if not user_id:
+            return {"ok": False, "error": "user_not_found"}
+        overrides = self.users.get(user_id, {})
+        tz = overrides.get("tz", DEFAULT_TZ)
+        offset = datetime.now(ZoneInfo(tz)).utcoffset()
+        name = f"user-{user_id.lower()}"
+        user = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name,
+            "real_name": name,
+            "deleted": False,
+            "is_bot": False,
+            "tz": tz,
+            "tz_offset": int(offset.total_seconds()) if offset else 0,  # seconds east of UTC
+            "profile": {"real_name": name, "display_name": name},
+            **overrides,
+        }
+        return {"ok": True, "user": user}
+
+    def _get_upload_url(self, call: Call) -> dict[str, Any]:
+        filename, length = call.args.get("filename"), call.args.get("length")
+        if not filename or not length:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = self._next_id("F")
+        with self._changed:
+            self._filenames[file_id] = filename
+        upload_url = f"{self.root_url}/upload/{file_id}"
+        return {"ok": True, "upload_url": upload_url, "file_id": file_id}
+
+    def _complete_upload(self, call: Call) -> dict[str, Any]:
+        files = []
+        for requested in call.json("files"):
+            file_id = requested["id"]
+            name = self._filenames.get(file_id, file_id)
+            files.append(
+                {
+                    "id": file_id,
+                    "name": name,
+                    "title": requested.get("title") or name,
+                    "mimetype": mimetypes.guess_type(name)[0] or "application/octet-stream",
+                    "size": len(self.uploads.get(file_id, b"")),
+                    "user": BOT_USER_ID,
+                    "permalink": f"{WORKSPACE_URL}files/{BOT_USER_ID}/{file_id}/{name}",
+                }
+            )
+        return {"ok": True, "files": files}
+
+
+def _message(args: dict[str, Any], ts: str) -> dict[str, Any]:
+    """The message object chat.postMessage and chat.update answer with."""
+    message = {
+        "type": "message",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "app_id": APP_ID,
+        "team": TEAM_ID,
+        "text": args.get("text", ""),
+        "ts": ts,
+    }
+    for name in ("blocks", "attachments", "metadata"):
+        if name in args:
+            message[name] = _decoded(args[name])
+    if "thread_ts" in args:
+        message["thread_ts"] = args["thread_ts"]
+    return message
+
+
+def _missing_message_args(args: dict[str, Any]) -> dict[str, Any] | None:
+    """The error Slack gives chat.* calls without a channel or without any content."""
+    if not args.get("channel"):
+        return {"ok": False, "error": "channel_not_found"}
+    if not any(args.get(name) for name in ("text", "blocks", "attachments")):
+        return {"ok": False, "error": "no_text"}
+    return None
+
+
+def _decoded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _bearer_token(headers: Message) -> str | None:
+    scheme, _, token = (headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def _parse_args(query: str, headers: Message, body: bytes) -> dict[str, Any]:
+    """Query string plus a JSON, multipart or form-urlencoded body (one value per name)."""
+    args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    content_type = headers.get_content_type()
+    if content_type == "application/json":
+        args.update(json.loads(body or b"{}"))
+    elif content_type == "multipart/form-data":
+        args.update(_parse_multipart(headers, body))
+    elif body:
+        args.update(parse_qsl(body.decode(), keep_blank_values=True))
+    return args
+
+
+def _parse_multipart(headers: Message, body: bytes) -> dict[str, str | bytes]:
+    """Form fields of a multipart/form-data body: bytes for file parts, text for the others.
+
+    Split by hand rather than with the email parser, which may alter binary payloads."""
+    boundary = headers.get_param("boundary")
+    if not isinstance(boundary, str):
+        return {}
+    fields: dict[str, str | bytes] = {}
+    for part in body.split(b"--" + boundary.encode())[1:]:
+        if part.startswith(b"--"):  # the closing delimiter
+            break
+        head, _, value = part.partition(b"\r\n\r\n")
+        value = value.removesuffix(b"\r\n")  # the CRLF before a delimiter belongs to it
+        disposition = Message()
+        for line in head.decode().strip().splitlines():
+            header, _, header_value = line.partition(":")
+            disposition[header.strip()] = header_value.strip()
+        name = disposition.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            is_file = disposition.get_param("filename", header="content-disposition") is not None
+            fields[name] = value if is_file else value.decode()
+    return fields
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, emulator: SlackEmulator) -> None:
+        super().__init__(("127.0.0.1", 0), _RequestHandler)
+        self.emulator = emulator
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:  # http.server dispatches on these names
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the per-request lines http.server writes to stderr."""
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            reply = self.server.emulator._serve(url.path, url.query, self.headers, body)
+        except Exception as exc:  # an emulator bug: surface it to the client, not as a hang
+            reply = _Reply(500, {"ok": False, "error": f"emulator_error: {exc!r}"})
+        if isinstance(reply.body, str):
+            data, content_type = reply.body.encode(), "text/plain; charset=utf-8"
+        else:
+            data, content_type = json.dumps(reply.body).encode(), "application/json; charset=utf-8"
+        self.send_response(reply.status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
