@@ -250,12 +250,15 @@ def _clv(rest: str) -> ShowClv:
         )
     if head:
         return ShowClv(customer=head)
-    owner = extra.get("owner")
+    return ShowClv(top=top, segment=extra.get("segment"), owner=_owner(extra.get("owner"), "clv"))
+
+
+def _owner(owner: str | None, verb: str) -> str | None:
     if owner is not None and owner.lower() not in ("me", "@me") and user_id(owner) is None:
         raise ParseError(
-            "clv", f"{owner!r}: not a Slack user; mention one (owner @jane) or write owner me"
+            verb, f"{owner!r}: not a Slack user; mention one (owner @jane) or write owner me"
         )
-    return ShowClv(top=top, segment=extra.get("segment"), owner=owner)
+    return owner
 
 
 def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
@@ -275,9 +278,10 @@ def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
             )
         return ShowChurnRate(period)  # type: ignore[arg-type]
     top, rest = _top(rest.strip(), "churn")
-    if rest.strip():
-        raise ParseError("churn", f"{rest.strip()!r} is not something churn understands")
-    return ShowChurnRisk(top)
+    head, extra = _keywords(rest, ("owner",))
+    if head:
+        raise ParseError("churn", f"{head!r} is not something churn understands")
+    return ShowChurnRisk(top, _owner(extra.get("owner"), "churn"))
 
 
 def _retention(rest: str) -> ShowRetention:

@@ -117,9 +117,9 @@ VERBS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         "churn",
-        "churn [top N]",
+        "churn [top N] [owner @user|me]",
         "Customers slipping away, most value at risk first, each with the reason.",
-        ("churn", "churn top 20"),
+        ("churn", "churn top 20", "churn owner me"),
         verbs.ShowChurnRisk,
         analytics.churn,
     ),

@@ -86,6 +86,7 @@ class ShowClv:
 @dataclass(frozen=True)
 class ShowChurnRisk:
     top: int = 10
+    owner: str | None = None  # "me" or a Slack mention
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import update
+
 from commands.results import CacTable, ChurnList, ClvOne, ClvTop, Problem
 from crm_core.customers import create_customer
 from crm_core.db import unit_of_work
+from crm_core.models import Customer
 from crm_core.purchases import record_purchase
 from tests.analytics_data import CDNOW_END, load_cdnow
 
@@ -41,6 +44,23 @@ def test_churn_lists_value_at_risk_with_reasons(bot, engine):
     assert "days since the last purchase (usually every" in out
     message = bot.slack("churn top 5")
     assert message["blocks"][0]["text"]["text"] == "Customers slipping away"
+
+
+def test_churn_of_one_owner(bot, engine):
+    with unit_of_work(engine) as session:
+        load_cdnow(session, customers=600)
+        session.execute(
+            update(Customer).where(Customer.id % 3 == 0).values(owner_user_id=bot.user_id)
+        )
+    bot.now = CDNOW_END
+    bot.exec("churn top 50 owner me")
+    mine = bot.result.items
+    assert mine and all(item.value.owner_user_id == bot.user_id for item in mine)
+    bot.exec("churn top 50")
+    assert len(bot.result.items) == 50 and any(
+        item.value.owner_user_id != bot.user_id for item in bot.result.items
+    )
+    assert "not a Slack user" in bot.exec("churn owner bob")
 
 
 def test_slack_never_fits_but_says_how_fresh_the_scores_are(bot, engine):

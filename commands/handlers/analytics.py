@@ -56,13 +56,7 @@ def clv(command: ShowClv, request: Request) -> ClvTop | ClvOne | Problem:
         value = values.customer_value(request.session, team_id=team_id, customer_id=customer.id)
         card = customer_360(request.session, team_id=team_id, customer_id=customer.id)
         return ClvOne(card, value, status)
-    owner = None
-    if command.owner:
-        owner = (
-            request.actor.user_id
-            if command.owner.lower() in ("me", "@me")
-            else user_id(command.owner)
-        )
+    owner = _owner_id(command.owner, request)
     top = values.top_by_clv(
         request.session,
         team_id=team_id,
@@ -98,6 +92,7 @@ def churn(command: ShowChurnRisk, request: Request) -> ChurnList | Problem:
         alive_threshold=threshold,
         limit=command.top,
         now=request.actor.now,
+        owner_user_id=_owner_id(command.owner, request),
     )
     totals = values.value_totals(
         request.session, team_id=request.team_id, alive_threshold=threshold, fit=status.fit
@@ -109,3 +104,10 @@ def cac(command: ShowCac, request: Request) -> CacTable:
     status = scores_status(request)
     rows = acquisition.acquisition_by_channel(request.session, team_id=request.team_id)
     return CacTable(rows, status if isinstance(status, AnalyticsStatus) else None)
+
+
+def _owner_id(owner: str | None, request: Request) -> str | None:
+    """`me` is the asker; otherwise the mentioned user."""
+    if not owner:
+        return None
+    return request.actor.user_id if owner.lower() in ("me", "@me") else user_id(owner)

@@ -143,15 +143,19 @@ def value_totals(
 
 
 def at_risk(
-    session: Session, *, team_id: str, alive_threshold: float, limit: int = 10, now: datetime
+    session: Session,
+    *,
+    team_id: str,
+    alive_threshold: float,
+    limit: int = 10,
+    now: datetime,
+    owner_user_id: str | None = None,
 ) -> list[AtRisk]:
     """Customers whose P(alive) is under the threshold, most value at risk first."""
-    rows = session.exec(
-        _values_query(team_id)
-        .where(col(CustomerScore.p_alive) < alive_threshold)
-        .order_by(col(CustomerScore.value_at_risk).desc())
-        .limit(limit)
-    ).all()
+    query = _values_query(team_id).where(col(CustomerScore.p_alive) < alive_threshold)
+    if owner_user_id:
+        query = query.where(Customer.owner_user_id == owner_user_id)
+    rows = session.exec(query.order_by(col(CustomerScore.value_at_risk).desc()).limit(limit)).all()
     values = [_value(row) for row in rows]
     reasons = churn_reasons(
         session, team_id=team_id, customer_ids=[v.customer_id for v in values], now=now
