@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.identity import TimeZones
-from bot.listeners import buttons, mentions, slash
+from bot.listeners import buttons, home, log_modal, mentions, slash
 from commands import Backend
 from crm_core import db
 from crm_core.settings import Settings
@@ -47,4 +47,6 @@ def build_app(settings: Settings, *, client: WebClient, signing_secret: str | No
     slash.register(app, context, settings.slack.command)
     mentions.register(app, context)
     buttons.register(app, context)
+    home.register(app, context)
+    log_modal.register(app, context)
     return app

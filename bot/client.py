@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 
+logger = logging.getLogger(__name__)
 # Where the Web API lives; tests and demos point it at a local emulator.
 DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -30,3 +33,14 @@ def web_client(token: str | None = None, base_url: str | None = None) -> WebClie
         ]
     )
     return client
+
+
+def permalink(client: WebClient, channel: str, ts: str | None) -> str | None:
+    """The link to a message, or None when Slack will not give one (it is not essential)."""
+    if not ts:
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError as exc:
+        logger.warning("no permalink for %s: %s", ts, exc.response.get("error"))
+        return None

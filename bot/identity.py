@@ -67,3 +67,9 @@ def slack_actor(
         permalink=permalink,
         idempotency_key=idempotency_key,
     )
+
+
+def team_of(body: dict) -> str:
+    """The workspace an interaction payload comes from."""
+    team = body.get("team") or {}
+    return team.get("id") or body["user"]["team_id"]

@@ -9,14 +9,6 @@ from __future__ import annotations
 # Shortcuts: "Log to CRM" on a message, "Log interaction" from the shortcuts menu.
 LOG_MESSAGE_SHORTCUT = "crm_log_message"
 LOG_GLOBAL_SHORTCUT = "crm_log_interaction"
-# The log-an-interaction modal and the blocks whose errors a submission can report.
-LOG_MODAL = "crm_log_modal"
-CUSTOMER_BLOCK = "customer"
-CUSTOMER_SELECT = "customer_select"
-KIND_BLOCK = "kind"
-SUMMARY_BLOCK = "summary"
-FOLLOW_UP_BLOCK = "follow_up"
-
 # Events the bot subscribes to.
 BOT_EVENTS = ("app_mention", "message.im", "app_home_opened")
 # Bot token scopes, each for something the bot does.

@@ -23,7 +23,7 @@ from reports.mrkdwn import mention, truncate
 from reports.templating import environment, local_date, local_time, money, number
 
 RUN_COMMAND = "crm_run"  # action_id prefix of buttons whose value is a command to run
-LOG_MODAL = "crm_log"  # action_id prefix of "Log call" buttons (value: the customer id)
+LOG_BUTTON = "crm_log"  # action_id prefix of "Log call" buttons (value: the customer id)
 
 
 def template_name(result: object) -> str:
@@ -115,7 +115,7 @@ def _buttons(result: object) -> list[blockkit.Block]:
             customer_id = card.customer.id
             buttons = [
                 blockkit.button(
-                    "Log call", action_id=LOG_MODAL, value=str(customer_id), style="primary"
+                    "Log call", action_id=LOG_BUTTON, value=str(customer_id), style="primary"
                 )
             ]
             buttons += [
@@ -138,7 +138,7 @@ def _buttons(result: object) -> list[blockkit.Block]:
         ):
             return [
                 _run("Open 360", f"customer #{customer.id}"),
-                blockkit.button("Log call", action_id=LOG_MODAL, value=str(customer.id)),
+                blockkit.button("Log call", action_id=LOG_BUTTON, value=str(customer.id)),
             ]
         case results.FollowUpList(items=items):
             return [

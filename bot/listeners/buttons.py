@@ -1,7 +1,8 @@
 """Buttons on answers and cards that run a command (Open 360, Mark follow-up done, choices).
 
 The button's value is the command it stands for; its answer replaces nothing and is shown
-to the person who clicked, as a slash command's would be.
+to the person who clicked, as a slash command's would be (in a direct message when the
+button was on the App Home, which has no response_url).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import re
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
-from bot.identity import slack_actor
+from bot.identity import slack_actor, team_of
 from bot.listeners import answering
 from reports.chat import RUN_COMMAND
 
@@ -21,15 +23,20 @@ if TYPE_CHECKING:
 
 def register(app: App, context: BotContext) -> None:
     @app.action(re.compile(rf"^{RUN_COMMAND}"))
-    def run_command(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+    def run_command(
+        ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient
+    ) -> None:
         ack()
         actor = slack_actor(
             context.backend.settings,
             context.zones,
-            team_id=body["team"]["id"] if body.get("team") else body["user"]["team_id"],
+            team_id=team_of(body),
             user_id=body["user"]["id"],
         )
         answer = answering.start(context, action["value"], actor).result()
+        if not body.get("response_url"):  # a button on the App Home: answer in a DM
+            client.chat_postMessage(channel=actor.user_id, **answering.message(answer, actor))
+            return
         respond(
             **answering.message(answer, actor),
             response_type="in_channel" if answer.share else "ephemeral",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot.client import permalink
 from bot.identity import slack_actor
 from bot.listeners import answering
 from crm_core.deliveries import take_delivery
@@ -52,7 +52,7 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
         context.zones,
         team_id=team_id,
         user_id=event["user"],
-        permalink=_permalink(client, event),
+        permalink=permalink(client, event["channel"], event["ts"]),
         idempotency_key=f"slack:{event_id}",
     )
     answer = answering.start(context, text, actor).result()
@@ -61,13 +61,3 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
         thread_ts=event.get("thread_ts") or event["ts"],
         **answering.message(answer, actor),
     )
-
-
-def _permalink(client: WebClient, event: dict) -> str | None:
-    try:
-        return client.chat_getPermalink(channel=event["channel"], message_ts=event["ts"])[
-            "permalink"
-        ]
-    except SlackApiError as exc:
-        logger.warning("no permalink for %s: %s", event["ts"], exc.response.get("error"))
-        return None

@@ -1,0 +1,157 @@
+"""Logging an interaction through a modal: the "Log to CRM" message shortcut (prefilled with
+the message and its permalink), the "Log interaction" global shortcut, and "Log call" buttons.
+
+The customer is picked from the database as the user types (an external select); the
+submission is checked (errors shown next to the field), saved once even if sent twice, and
+confirmed to the user in a direct message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.client import permalink
+from bot.identity import slack_actor, team_of
+from bot.slack_ids import LOG_GLOBAL_SHORTCUT, LOG_MESSAGE_SHORTCUT
+from commands.results import Answer, Logged
+from crm_core.customers import get_customer, search_customers
+from crm_core.db import unit_of_work
+from crm_core.errors import CrmError
+from crm_core.interactions import log_interaction
+from reports import views
+from reports.chat import LOG_BUTTON, render_message
+
+if TYPE_CHECKING:
+    from bot.app import BotContext
+
+logger = logging.getLogger(__name__)
+# A follow-up picked as a day is due at 9:00 in the user's time zone, as in chat.
+FOLLOW_UP_TIME = time(9, 0)
+PICKER_OPTIONS = 20
+
+
+def register(app: App, context: BotContext) -> None:
+    @app.shortcut(LOG_MESSAGE_SHORTCUT)
+    def from_message(ack: Ack, shortcut: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        message = shortcut.get("message", {})
+        link = permalink(client, shortcut["channel"]["id"], message.get("ts"))
+        view = views.log_modal(summary=message.get("text", ""), permalink=link)
+        _open(client, shortcut["trigger_id"], view, respond)
+
+    @app.shortcut(LOG_GLOBAL_SHORTCUT)
+    def from_anywhere(ack: Ack, shortcut: dict, client: WebClient) -> None:
+        ack()
+        _open(client, shortcut["trigger_id"], views.log_modal(), None)
+
+    @app.action(_starts_with(LOG_BUTTON))
+    def from_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        team_id = team_of(body)
+        with unit_of_work(context.backend.engine) as session:
+            customer = get_customer(session, team_id=team_id, customer_id=int(action["value"]))
+            picked = (customer.id, customer.name)
+        _open(client, body["trigger_id"], views.log_modal(customer=picked), None)
+
+    @app.options(views.CUSTOMER_SELECT)
+    def customer_options(ack: Ack, body: dict) -> None:
+        with unit_of_work(context.backend.engine) as session:
+            found = search_customers(
+                session, team_id=team_of(body), text=body.get("value", ""), limit=PICKER_OPTIONS
+            )
+        ack(options=[views.customer_option(s.customer_id, s.name) for s in found])
+
+    @app.view(views.LOG_MODAL)
+    def submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        team_id, user_id = team_of(body), body["user"]["id"]
+        actor = slack_actor(
+            context.backend.settings, context.zones, team_id=team_id, user_id=user_id
+        )
+        values = view["state"]["values"]
+        customer = _selected(values, views.CUSTOMER_BLOCK, views.CUSTOMER_SELECT)
+        kind = _selected(values, views.KIND_BLOCK, views.KIND_SELECT) or "note"
+        summary = (values[views.SUMMARY_BLOCK][views.SUMMARY_INPUT].get("value") or "").strip()
+        day = values.get(views.FOLLOW_UP_BLOCK, {}).get(views.FOLLOW_UP_DATE, {})
+        picked_day = day.get("selected_date")
+        errors = _errors(customer, summary, picked_day, today=actor.local_now.date())
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        follow_up_at = None
+        if picked_day:
+            follow_up_at = datetime.combine(date.fromisoformat(picked_day), FOLLOW_UP_TIME)
+            follow_up_at = follow_up_at.replace(tzinfo=actor.tz)
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        try:
+            with unit_of_work(context.backend.engine) as session:
+                interaction = log_interaction(
+                    session,
+                    team_id=team_id,
+                    customer_id=int(customer),
+                    kind=kind,
+                    summary=summary,
+                    author_user_id=user_id,
+                    source="slack",
+                    permalink=metadata.get("permalink"),
+                    follow_up_at=follow_up_at,
+                    idempotency_key=f"slack-view:{view['id']}",
+                )
+                logged = Logged(
+                    interaction, get_customer(session, team_id=team_id, customer_id=int(customer))
+                )
+        except CrmError as exc:
+            ack(response_action="errors", errors={views.CUSTOMER_BLOCK: str(exc)[:150]})
+            return
+        ack()
+        answer = Answer(logged, shown_at=actor.now)
+        client.chat_postMessage(channel=user_id, **render_message(answer, actor.tz))
+
+
+def _errors(customer: str | None, summary: str, day: str | None, *, today: date) -> dict:
+    errors = {}
+    if not customer:
+        errors[views.CUSTOMER_BLOCK] = "Pick a customer: type part of their name"
+    if not summary:
+        errors[views.SUMMARY_BLOCK] = "Say in a few words what happened"
+    if day:
+        try:
+            picked = date.fromisoformat(day)
+        except ValueError:
+            errors[views.FOLLOW_UP_BLOCK] = f"{day!r} is not a date; pick one in the calendar"
+        else:
+            if picked < today:
+                errors[views.FOLLOW_UP_BLOCK] = (
+                    f"{picked:%b %-d} has passed; pick today ({today:%b %-d}) or a later day"
+                )
+    return errors
+
+
+def _selected(values: dict, block_id: str, action_id: str) -> str | None:
+    option = values.get(block_id, {}).get(action_id, {}).get("selected_option")
+    return option["value"] if option else None
+
+
+def _open(client: WebClient, trigger_id: str, view: dict, respond: Respond | None) -> None:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        logger.warning("could not open the log modal: %s", error)
+        if respond is not None and error == "expired_trigger_id":
+            respond(
+                text="Slack took too long to open the form; please use the shortcut again.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+
+def _starts_with(prefix: str) -> re.Pattern:
+    return re.compile(rf"^{re.escape(prefix)}(:|$)")
