@@ -231,3 +231,24 @@ def test_a_button_runs_its_command_for_the_clicker(slack, emulator):
     assert slack.interaction(payload).status == 200
     [answer] = emulator.wait_for("response_url")
     assert "Acme Corp" in answer.args["text"] + json.dumps(answer.args.get("blocks"))
+
+
+def test_a_chart_is_uploaded_with_the_answer(slack, emulator, engine):
+    from crm_core.nps import record_nps
+
+    with unit_of_work(engine) as session:
+        for score in (10, 9, 7, 3, 10):
+            record_nps(session, team_id="T1", customer_id=1, score=score)
+    reply = slack.slash("nps chart", response_url=emulator.response_url())
+    assert reply.status == 200 and "NPS" in reply.json()["text"]
+    [completed] = emulator.wait_for("files.completeUploadExternal", timeout=10)
+    assert completed.args["channel_id"] == "C0SALES"
+    [picture] = emulator.uploads.values()
+    assert picture.startswith(b"\x89PNG")
+
+
+def test_asking_for_a_chart_an_answer_does_not_have_says_which_do(slack, emulator):
+    reply = slack.slash("customer acme chart", response_url=emulator.response_url("nochart"))
+    assert "Acme Corp" in reply.json()["text"] + json.dumps(reply.json()["blocks"])
+    [told] = emulator.wait_for("response_url")
+    assert "has no chart" in told.args["text"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk import WebClient
+
 from commands import Actor, dispatch
 from commands.results import Answer
+from reports.charts import render_chart
 from reports.chat import render_message
 
 if TYPE_CHECKING:
@@ -15,6 +19,14 @@ if TYPE_CHECKING:
 
 # Slack wants an acknowledgement within 3 s; an answer not ready by then follows it.
 ANSWER_IN_ACK_SECONDS = 2.0
+# "nps chart", "retention cohorts as a chart": the answer comes with its chart as a PNG.
+_CHART = re.compile(r"\s+(?:as\s+a\s+)?chart\s*$", re.I)
+
+
+def chart_asked(text: str) -> tuple[str, bool]:
+    """The text without a trailing "chart", and whether it was there."""
+    cleaned = _CHART.sub("", text)
+    return cleaned, cleaned != text
 
 
 def start(context: BotContext, text: str, actor: Actor) -> Future[Answer]:
@@ -33,3 +45,20 @@ def ready(future: Future[Answer]) -> Answer | None:
 def message(answer: Answer, actor: Actor) -> dict[str, Any]:
     """The Slack message for an answer (text fallback and blocks)."""
     return render_message(answer, actor.tz)
+
+
+def upload_chart(
+    client: WebClient, answer: Answer, *, channel: str, thread_ts: str | None = None
+) -> bool:
+    """Upload the answer's chart (files_upload_v2) where the answer went; False if it has none."""
+    picture = render_chart(answer)
+    if picture is None:
+        return False
+    client.files_upload_v2(
+        channel=channel,
+        thread_ts=thread_ts,
+        content=picture,
+        filename="crm-chart.png",
+        title="CRM chart",
+    )
+    return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -47,6 +48,7 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
         logger.info("event %s delivered again; already handled", event_id)
         return
     text = _MENTION.sub("", event.get("text", "")).strip() or "help"
+    text, chart = answering.chart_asked(text)
     actor = slack_actor(
         context.backend.settings,
         context.zones,
@@ -55,9 +57,11 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
         permalink=permalink(client, event["channel"], event["ts"]),
         idempotency_key=f"slack:{event_id}",
     )
+    actor = replace(actor, wants_chart=chart)
     answer = answering.start(context, text, actor).result()
+    thread = event.get("thread_ts") or event["ts"]
     client.chat_postMessage(
-        channel=event["channel"],
-        thread_ts=event.get("thread_ts") or event["ts"],
-        **answering.message(answer, actor),
+        channel=event["channel"], thread_ts=thread, **answering.message(answer, actor)
     )
+    if chart:
+        answering.upload_chart(client, answer, channel=event["channel"], thread_ts=thread)

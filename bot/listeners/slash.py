@@ -2,48 +2,56 @@
 
 A quick answer goes back in the acknowledgement, visible to the asker only unless they
 wrote `share`; a slow one (a refresh, a busy database) is acknowledged with "working on it"
-and answered through the command's response_url when ready.
+and answered through the command's response_url when ready. `... chart` adds the answer's
+chart, uploaded to the channel after the answer.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot.identity import slack_actor
 from bot.listeners import answering
+from reports.charts import CHARTS
 
 if TYPE_CHECKING:
     from bot.app import BotContext
 
 logger = logging.getLogger(__name__)
 WORKING = "Working on it… the answer will appear here."
+NO_CHART = f"That answer has no chart; charts come with {CHARTS} (e.g. `nps chart`)."
 
 
 def register(app: App, context: BotContext, command_name: str) -> None:
     @app.command(command_name)
-    def crm_command(ack: Ack, command: dict, respond: Respond) -> None:
+    def crm_command(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
+        text, chart = answering.chart_asked(command.get("text", "").strip() or "help")
         actor = slack_actor(
             context.backend.settings,
             context.zones,
             team_id=command["team_id"],
             user_id=command["user_id"],
         )
-        text = command.get("text", "").strip() or "help"
+        actor = replace(actor, wants_chart=chart)
         future = answering.start(context, text, actor)
         answer = answering.ready(future)
         if answer is not None:
             ack(**answering.message(answer, actor), response_type=_visibility(answer))
-            return
-        ack(text=WORKING, response_type="ephemeral")
-        answer = future.result()
-        respond(
-            **answering.message(answer, actor),
-            response_type=_visibility(answer),
-            replace_original=False,
-        )
+        else:
+            ack(text=WORKING, response_type="ephemeral")
+            answer = future.result()
+            respond(
+                **answering.message(answer, actor),
+                response_type=_visibility(answer),
+                replace_original=False,
+            )
+        if chart and not answering.upload_chart(client, answer, channel=command["channel_id"]):
+            respond(text=NO_CHART, response_type="ephemeral", replace_original=False)
 
 
 def _visibility(answer) -> str:

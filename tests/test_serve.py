@@ -1,0 +1,81 @@
+"""`crm serve` as it runs in production: gunicorn workers answering signed requests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from crm_core.customers import create_customer
+from crm_core.db import open_engine, unit_of_work
+from tests.slack_emulator import SlackEmulator
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+CRM = shutil.which("crm", path=str(Path(sys.executable).parent))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"crm serve exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("crm serve did not become healthy in time")
+
+
+def test_crm_serve_answers_signed_requests_with_several_workers(tmp_path):
+    assert CRM, "the crm command is not installed next to this Python"
+    database = f"sqlite:///{tmp_path / 'crm.db'}"
+    with unit_of_work(open_engine(database)) as session:
+        create_customer(session, team_id="T1", name="Acme Corp")
+    port = free_port()
+    with SlackEmulator() as emulator:
+        env = os.environ | {
+            "CRM_DATABASE_URL": database,
+            "SLACK_BOT_TOKEN": "xoxb-serve-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": emulator.base_url,
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        process = subprocess.Popen(
+            [CRM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+            sender = SlackSender(f"http://127.0.0.1:{port}/slack/events")
+            for _ in range(4):  # spread over both workers
+                reply = sender.slash("customer acme", response_url=emulator.response_url())
+                assert reply.status == 200
+                assert "Acme Corp" in reply.body.decode()
+            forged = sender.slash("customer acme", response_url="x", secret="not-the-secret")
+            assert forged.status == 401
+        finally:
+            process.terminate()
+            try:
+                _, errors = process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                pytest.fail("crm serve did not stop on SIGTERM")
+    assert b"xoxb-serve-test" not in errors and SIGNING_SECRET.encode() not in errors
