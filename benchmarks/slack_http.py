@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import platform
 import random
@@ -48,16 +47,17 @@ import chat_latency
 import numpy as np
 from sqlalchemy import create_engine, func, make_url, select, text
 
+# tests/ (the Slack emulator, the signed sender) is not installed: import it from the checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.listeners.slash import WORKING
+from crm_core import db
+from crm_core.models import Interaction
+from crm_core.names import normalize_name
+from tests.slack_emulator import SlackEmulator
+from tests.slack_requests import SlackSender
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # tests/ (the Slack emulator, the signed sender) is not installed
-
-from bot.listeners.slash import WORKING  # noqa: E402  (after the sys.path line above)
-from crm_core import db  # noqa: E402
-from crm_core.models import Interaction  # noqa: E402
-from crm_core.names import normalize_name  # noqa: E402
-from tests.slack_emulator import SlackEmulator  # noqa: E402
-from tests.slack_requests import SlackSender  # noqa: E402
-
 SIZES = (100_000, 1_000_000, 1_000_000)  # chat_latency.py's customers, interactions, purchases
 TEAM, USERS = chat_latency.TEAM, chat_latency.OWNERS
 SECRET = "bench-signing-secret-" + secrets.token_hex(8)
@@ -179,13 +179,15 @@ def send(sender: SlackSender, slack: SlackEmulator, n: int, planned: Planned) ->
     """Send one request as Slack would; its response_url is keyed by its position."""
     started = time.perf_counter()
     try:
-        reply = sender.slash(planned.text, user=planned.user, response_url=slack.response_url(f"q{n}"))
+        reply = sender.slash(
+            planned.text, user=planned.user, response_url=slack.response_url(f"q{n}")
+        )
     except OSError as exc:  # refused, reset or timed out: Slack would show the user an error
         ms = (time.perf_counter() - started) * 1000
         return Outcome(planned, 0, ms, False, f"{type(exc).__name__}: {exc}")
     in_ack, problem = True, ""
     if reply.status == 200:
-        in_ack = reply.json().get("text") != WORKING
+        in_ack = reply.json().get("text") != WORKING  # not the ack promising a later answer
     else:
         problem = f"HTTP {reply.status}: {reply.body[:200]!r}"
     return Outcome(planned, reply.status, reply.seconds * 1000, in_ack, problem)

@@ -53,3 +53,29 @@ def running_bot(
     finally:
         server.shutdown()
         server.server_close()
+
+
+# What Slack refuses: messages without a text fallback, and blocks past Block Kit's limits.
+MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url")
+VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
+
+
+def assert_slack_would_accept(emulator: SlackEmulator) -> None:
+    """Every message and view the bot sent keeps Slack's rules."""
+    for call in emulator.calls:
+        if call.method in MESSAGE_METHODS:
+            assert str(call.args.get("text", "")).strip(), f"{call.method} without text"
+            blocks = call.json("blocks") if call.args.get("blocks") else []
+            _within_limits(blocks, 50, call.method)
+        elif call.method in VIEW_METHODS:
+            _within_limits(call.json("view")["blocks"], 100, call.method)
+
+
+def _within_limits(blocks: list[dict], most: int, method: str) -> None:
+    assert len(blocks) <= most, f"{method}: {len(blocks)} blocks"
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "")
+        limit = 150 if block["type"] == "header" else 3000
+        assert len(text) <= limit, f"{method}: a {block['type']} of {len(text)} characters"
+        assert len(block.get("fields", [])) <= 10, f"{method}: more than 10 fields"
+        assert len(block.get("elements", [])) <= 25, f"{method}: more than 25 elements"

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from crm_core.customers import create_customer
 from crm_core.db import unit_of_work
 from crm_core.models import Interaction
-from tests.bot_server import BOT_TOKEN, running_bot
+from tests.bot_server import BOT_TOKEN, assert_slack_would_accept, running_bot
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackSender
 
@@ -33,6 +33,7 @@ def slack(engine: Engine, emulator: SlackEmulator) -> Iterator[SlackSender]:
     with running_bot(engine, emulator) as sender:
         emulator.reset()  # start-up's auth.test is not what the tests look at
         yield sender
+    assert_slack_would_accept(emulator)
 
 
 def interactions(engine: Engine) -> list[Interaction]:
@@ -135,7 +136,7 @@ def hold_write_lock(engine: Engine, seconds: float) -> threading.Thread:
 def test_a_slow_command_is_acknowledged_in_time_and_answered_by_response_url(
     slack, emulator, engine
 ):
-    holder = hold_write_lock(engine, 4.0)
+    holder = hold_write_lock(engine, 5.0)  # the work takes 5 s
     url = emulator.response_url("slow")
     reply = slack.slash("log call with Acme: renewal talk", response_url=url)
     assert reply.status == 200

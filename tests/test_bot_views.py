@@ -17,7 +17,7 @@ from crm_core.db import unit_of_work
 from crm_core.interactions import log_interaction
 from crm_core.models import Interaction
 from reports import views
-from tests.bot_server import BOT_TOKEN, running_bot
+from tests.bot_server import BOT_TOKEN, assert_slack_would_accept, running_bot
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackSender
 
@@ -57,6 +57,7 @@ def slack(engine: Engine, emulator: SlackEmulator, acme: int) -> Iterator[SlackS
     with running_bot(engine, emulator) as sender:
         emulator.reset()
         yield sender
+    assert_slack_would_accept(emulator)
 
 
 def stored(engine: Engine) -> list[Interaction]:
