@@ -32,14 +32,29 @@ class BotContext:
     )
 
 
-def build_app(settings: Settings, *, client: WebClient, signing_secret: str | None = None) -> App:
-    """The Slack app for these settings; the signing secret defaults to SLACK_SIGNING_SECRET."""
+def build_app(
+    settings: Settings,
+    *,
+    client: WebClient,
+    signing_secret: str | None = None,
+    socket_mode: bool = False,
+) -> App:
+    """The Slack app for these settings; the signing secret defaults to SLACK_SIGNING_SECRET.
+
+    Over HTTP every request must be signed; Socket Mode's arrive over a connection the app
+    opened itself with its app-level token, so there is nothing to verify.
+    """
     secret = signing_secret or os.environ.get("SLACK_SIGNING_SECRET")
-    if not secret:
+    if not secret and not socket_mode:
         raise RuntimeError(
             "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page"
         )
-    app = App(client=client, signing_secret=secret, process_before_response=False)
+    app = App(
+        client=client,
+        signing_secret=secret,
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+    )
     engine = db.open_engine(settings.database_url_with_password)
     context = BotContext(
         backend=Backend(engine, settings), zones=TimeZones(client, settings.default_timezone)

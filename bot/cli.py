@@ -54,12 +54,14 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) 
         settings = load_settings(getattr(ctx.obj, "config", None))
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+    socket_mode = bool(os.environ.get("SLACK_APP_TOKEN"))
+    needed = ("SLACK_BOT_TOKEN",) if socket_mode else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    for name in needed:
         if not os.environ.get(name):
             raise click.ClickException(
                 f"{name} is not set: copy it from your Slack app's settings (see the README)"
             )
-    if os.environ.get("SLACK_APP_TOKEN"):
+    if socket_mode:
         click.echo("Connecting to Slack in Socket Mode…", err=True)
         server.serve_socket_mode(settings)
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
 from gunicorn.app.base import BaseApplication
 
@@ -16,6 +17,10 @@ from bot.client import web_client
 from bot.http import wsgi_app
 from crm_core import db
 from crm_core.settings import Settings
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +59,18 @@ def serve_http(settings: Settings, *, host: str, port: int, workers: int, thread
     _Gunicorn(settings, options).run()
 
 
-def serve_socket_mode(settings: Settings) -> None:
-    """Connect out to Slack over a WebSocket (SLACK_APP_TOKEN): no public URL needed."""
+def socket_mode_handler(
+    settings: Settings, *, client: WebClient, app_token: str
+) -> SocketModeHandler:
+    """The bot's Socket Mode connection, built but not opened: `connect()` then `close()` it."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    app = build_app(settings, client=web_client())
-    SocketModeHandler(app, os.environ["SLACK_APP_TOKEN"]).start()
+    return SocketModeHandler(build_app(settings, client=client, socket_mode=True), app_token)
+
+
+def serve_socket_mode(settings: Settings) -> None:
+    """Connect out to Slack over a WebSocket (SLACK_APP_TOKEN): no public URL needed."""
+    handler = socket_mode_handler(
+        settings, client=web_client(), app_token=os.environ["SLACK_APP_TOKEN"]
+    )
+    handler.start()

@@ -9,6 +9,13 @@ It answers the Web API methods the assistant uses with the response shapes of Sl
 takes file uploads (files.getUploadURLExternal hands out an upload URL pointing back here),
 records posts to response URLs, and can fail the next calls of a method (HTTP 429 or 500, or an
 API error) so that retries and error handling can be tested. Every request is recorded as a Call.
+
+It also speaks Socket Mode: apps.connections.open (with an app-level `xapp-` token) hands out a
+ws:// URL to a WebSocket endpoint here, which greets each connection with Slack's `hello`; the
+test pushes envelopes to the app and reads the acknowledgements it sends back:
+
+    envelope_id = slack.socket_send("slash_commands", {"command": "/crm", "text": "help", ...})
+    ack = slack.wait_for_ack(envelope_id)  # ack.payload: what the app answered in the ack
 """
 
 from __future__ import annotations
@@ -22,10 +29,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+from uuid import uuid4
 from zoneinfo import ZoneInfo
+
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.sync.server import Server as WebSocketServer
+from websockets.sync.server import ServerConnection
+from websockets.sync.server import serve as serve_websocket
 
 TEAM_ID = "T0EMULATE"
 TEAM_NAME = "Emulated Workspace"
@@ -36,6 +51,12 @@ APP_ID = "A0APP0001"
 WORKSPACE_URL = "https://emulated.slack.com/"
 DEFAULT_TZ = "America/New_York"
 FIRST_TS = 1_700_000_000  # message timestamps count up from here, 100 µs apart
+SOCKET_PATH = "/link/"  # where apps.connections.open URLs point, as Slack's wss-primary URLs do
+_SOCKET_HOST = "applink-emulator"  # debug_info.host in hello and disconnect messages
+# Methods an app-level token may call; Slack refuses it (not_allowed_token_type) everywhere else.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# Interactions whose acknowledgement may carry an answer (errors, options), besides slash commands.
+_ANSWERED_IN_ACK = frozenset({"view_submission", "block_suggestion"})
 
 Handler = Callable[["Call"], dict[str, Any]]
 
@@ -56,6 +77,15 @@ class Call:
         """Argument `name` decoded: form bodies carry blocks/view as JSON strings, JSON bodies
         carry them as lists/dicts already."""
         return _decoded(self.args[name])
+
+
+@dataclass(frozen=True)
+class SocketAck:
+    """One acknowledgement the app sent back over Socket Mode: {"envelope_id", "payload"?}."""
+
+    envelope_id: str
+    payload: dict[str, Any] | None  # the answer in the ack (slash commands, modals), if any
+    seconds: float | None  # from sending the envelope to its ack; None for an unknown envelope
 
 
 @dataclass(frozen=True)
@@ -80,9 +110,10 @@ class SlackEmulator:
     """Slack's Web API on 127.0.0.1, on a free port, served from a daemon thread.
 
     Configure before the calls: `users` (user id -> fields overriding the users.info defaults,
-    e.g. {"tz": "Europe/Paris"}), `tokens` (when non-empty, other tokens get invalid_auth) and
-    `handlers` (method name -> function of the Call returning the response body; add to it to
-    answer more methods). Inspect afterwards: `calls`, `calls_to()`, `wait_for()`, `uploads`.
+    e.g. {"tz": "Europe/Paris"}), `tokens` (when non-empty, other tokens get invalid_auth; add
+    the app-level token too for Socket Mode) and `handlers` (method name -> function of the Call
+    returning the response body; add to it to answer more methods). Inspect afterwards: `calls`,
+    `calls_to()`, `wait_for()`, `uploads`; for Socket Mode `socket_acks` and `wait_for_ack()`.
     """
 
     def __init__(self) -> None:
@@ -102,6 +133,7 @@ class SlackEmulator:
             "users.info": self._users_info,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "apps.connections.open": self._connections_open,
         }
         # One re-entrant lock guards all the state below; waiting on it lets wait_for() wake up
         # as soon as a call is recorded.
@@ -112,6 +144,14 @@ class SlackEmulator:
         self._filenames: dict[str, str] = {}  # file id -> name given to getUploadURLExternal
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        # Socket Mode: tickets handed out, open connections (newest last), what they sent back.
+        self._tickets: set[str] = set()
+        self._sockets: list[ServerConnection] = []
+        self._sockets_opened = 0
+        self._sent_at: dict[str, float] = {}  # envelope id -> time.monotonic() when sent
+        self._acks: list[SocketAck] = []
+        self._socket_server: WebSocketServer | None = None
+        self._socket_thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -127,11 +167,34 @@ class SlackEmulator:
             daemon=True,
         )
         self._thread.start()
+        self._socket_server = serve_websocket(
+            self._serve_socket,
+            "127.0.0.1",
+            0,
+            process_request=self._check_ticket,
+            compression=None,  # Slack does not negotiate permessage-deflate either
+            close_timeout=1,
+            # Slack pings its Socket Mode clients too. Pinging often wakes slack_sdk's builtin
+            # client, which blocks reading its socket for up to 3 s, so that it closes or moves
+            # to a refreshed connection at once; a late pong is never held against it.
+            ping_interval=0.2,
+            ping_timeout=None,
+        )
+        self._socket_thread = threading.Thread(
+            target=self._socket_server.serve_forever, name="slack-emulator-socket", daemon=True
+        )
+        self._socket_thread.start()
         return self
 
     def stop(self) -> None:
         if self._server is None:
             return
+        if self._socket_server is not None:
+            # Closes the open connections and waits for their handler threads.
+            self._socket_server.shutdown()
+        if self._socket_thread is not None:
+            self._socket_thread.join()
+        self._socket_server = self._socket_thread = None
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -162,6 +225,13 @@ class SlackEmulator:
         (a fresh one when not given)."""
         return f"{self.root_url}/response/{key or self._next_id('R')}"
 
+    @property
+    def socket_url(self) -> str:
+        """e.g. "ws://127.0.0.1:54322/link/": apps.connections.open adds a ticket to it."""
+        if self._socket_server is None:
+            raise RuntimeError("start the Slack emulator first")
+        return f"ws://127.0.0.1:{self._socket_server.socket.getsockname()[1]}{SOCKET_PATH}"
+
     # -- test controls ---------------------------------------------------------------------
 
     def fail_next(
@@ -187,12 +257,15 @@ class SlackEmulator:
             self._failures[method].extend([_Failure(status, error, retry_after)] * times)
 
     def reset(self) -> None:
-        """Forget the calls, uploads and pending failures; keep users, tokens and handlers."""
+        """Forget the calls, uploads, pending failures and Socket Mode acknowledgements; keep
+        users, tokens, handlers and open Socket Mode connections."""
         with self._changed:
             self._calls.clear()
             self._failures.clear()
             self._filenames.clear()
             self.uploads.clear()
+            self._acks.clear()
+            self._sent_at.clear()
 
     @property
     def calls(self) -> list[Call]:
@@ -219,6 +292,149 @@ class SlackEmulator:
                     )
                 self._changed.wait(remaining)
             return calls
+
+    # -- Socket Mode -----------------------------------------------------------------------
+
+    def socket_send(
+        self,
+        envelope_type: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool | None = None,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        timeout: float = 5.0,
+    ) -> str:
+        """Push an envelope to the newest connected app, as Slack delivers over Socket Mode;
+        return its envelope_id, which the app's acknowledgement must carry.
+
+        `envelope_type` is "slash_commands", "events_api" or "interactive"; `payload` is what
+        Slack would have POSTed in HTTP mode (for events, the whole event_callback). Slack lets
+        slash commands, view submissions and block suggestions answer in the ack; events
+        carry retry_attempt and retry_reason (0 and "" on the first delivery). Waits up to
+        `timeout` for an app to connect.
+        """
+        if accepts_response_payload is None:
+            accepts_response_payload = (
+                envelope_type == "slash_commands" or payload.get("type") in _ANSWERED_IN_ACK
+            )
+        envelope_id = str(uuid4())
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "payload": payload,
+            "type": envelope_type,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        if envelope_type == "events_api":
+            envelope |= {"retry_attempt": retry_attempt, "retry_reason": retry_reason}
+        connection = self._newest_socket(timeout)
+        with self._changed:
+            self._sent_at[envelope_id] = time.monotonic()
+        connection.send(json.dumps(envelope))
+        return envelope_id
+
+    def socket_disconnect(self, reason: str = "refresh_requested", timeout: float = 5.0) -> None:
+        """Tell the newest connection to go away, as Slack does before it recycles one (reasons:
+        "refresh_requested", "warning", "link_disabled"); the app should open a new one."""
+        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": _SOCKET_HOST}}
+        self._newest_socket(timeout).send(json.dumps(message))
+
+    def wait_for_socket(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait until `count` connections have been greeted since start and one is open."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._sockets_opened < count or not self._sockets:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"expected {count} Socket Mode connection(s) within {timeout}s, got"
+                        f" {self._sockets_opened} ({len(self._sockets)} open)"
+                    )
+                self._changed.wait(remaining)
+
+    @property
+    def socket_acks(self) -> list[SocketAck]:
+        """Every acknowledgement received over Socket Mode, in order (a copy)."""
+        with self._changed:
+            return list(self._acks)
+
+    def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> SocketAck:
+        """Wait for the app to acknowledge this envelope; return the acknowledgement."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not (acks := [ack for ack in self._acks if ack.envelope_id == envelope_id]):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"envelope {envelope_id} was not acknowledged within {timeout}s;"
+                        f" {len(self._acks)} other acknowledgement(s) came,"
+                        f" {len(self._sockets)} connection(s) open"
+                    )
+                self._changed.wait(remaining)
+            return acks[0]
+
+    def _newest_socket(self, timeout: float) -> ServerConnection:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not self._sockets:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    opened = len(self.calls_to("apps.connections.open"))
+                    raise AssertionError(
+                        f"no app connected over Socket Mode within {timeout}s"
+                        f" (apps.connections.open was called {opened} time(s))"
+                    )
+                self._changed.wait(remaining)
+            return self._sockets[-1]
+
+    def _check_ticket(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Refuse the WebSocket handshake unless it is for a URL apps.connections.open gave."""
+        url = urlsplit(request.path)
+        if url.path != SOCKET_PATH:
+            return connection.respond(HTTPStatus.NOT_FOUND, "not_found\n")
+        ticket = dict(parse_qsl(url.query)).get("ticket")
+        with self._changed:
+            known = ticket in self._tickets
+        if not known:
+            return connection.respond(HTTPStatus.UNAUTHORIZED, "invalid_ticket\n")
+        return None
+
+    def _serve_socket(self, connection: ServerConnection) -> None:
+        """One app's connection (on its own thread): hello, then read acknowledgements until
+        either side closes it."""
+        with self._changed:
+            already_open = len(self._sockets)
+        try:
+            connection.send(json.dumps(_hello(already_open + 1)))
+        except ConnectionClosed:
+            return
+        # Registered only after hello went out, so no envelope can overtake it.
+        with self._changed:
+            self._sockets.append(connection)
+            self._sockets_opened += 1
+            self._changed.notify_all()
+        try:
+            for message in connection:
+                self._record_ack(message)
+        except ConnectionClosed:
+            pass  # the app went away without a closing handshake, as the builtin client does
+        finally:
+            with self._changed:
+                self._sockets.remove(connection)
+                self._changed.notify_all()
+
+    def _record_ack(self, message: str | bytes) -> None:
+        try:
+            ack = json.loads(message)
+        except ValueError:
+            return  # not an acknowledgement; Slack ignores it too
+        if not isinstance(ack, dict) or not isinstance(ack.get("envelope_id"), str):
+            return
+        with self._changed:
+            sent = self._sent_at.get(ack["envelope_id"])
+            seconds = None if sent is None else time.monotonic() - sent
+            self._acks.append(SocketAck(ack["envelope_id"], ack.get("payload"), seconds))
+            self._changed.notify_all()
 
     # -- request handling (called from the server's threads) -------------------------------
 
@@ -265,6 +481,8 @@ class SlackEmulator:
             return _Reply(200, {"ok": False, "error": "unknown_method"})
         if self.tokens and call.token not in self.tokens:
             return _Reply(200, {"ok": False, "error": "invalid_auth"})
+        if (call.token or "").startswith("xapp-") and call.method not in APP_TOKEN_METHODS:
+            return _Reply(200, {"ok": False, "error": "not_allowed_token_type"})
         return _Reply(200, handler(call))
 
     def _store_upload(self, file_id: str, data: bytes) -> _Reply:
@@ -404,6 +622,31 @@ class SlackEmulator:
                 }
             )
         return {"ok": True, "files": files}
+
+    def _connections_open(self, call: Call) -> dict[str, Any]:
+        """A fresh WebSocket URL for Socket Mode; only an app-level token may ask for one."""
+        if not call.token:
+            return {"ok": False, "error": "not_authed"}
+        if not call.token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        ticket = str(uuid4())
+        with self._changed:
+            self._tickets.add(ticket)
+        return {"ok": True, "url": f"{self.socket_url}?ticket={ticket}"}
+
+
+def _hello(num_connections: int) -> dict[str, Any]:
+    """The first message on every Socket Mode connection."""
+    return {
+        "type": "hello",
+        "num_connections": num_connections,
+        "debug_info": {
+            "host": _SOCKET_HOST,
+            "build_number": 1,
+            "approximate_connection_time": 18060,  # seconds until Slack would refresh it
+        },
+        "connection_info": {"app_id": APP_ID},
+    }
 
 
 def _message(args: dict[str, Any], ts: str) -> dict[str, Any]:
