@@ -267,3 +267,13 @@ def test_a_button_on_the_home_tab_answers_in_a_direct_message(slack, emulator):
     [posted] = emulator.wait_for("chat.postMessage")
     assert posted.args["channel"] == "U0REP0001"
     assert "Acme Corp" in posted.args["text"] + texts(posted.json("blocks"))
+
+
+def test_a_customer_of_another_workspace_cannot_be_picked(slack, engine):
+    with unit_of_work(engine) as session:
+        other = create_customer(session, team_id="T2", name="Initech").id
+    before = len(stored(engine))
+    reply = slack.interaction(submission(other, summary="met", day=None, view_id="V0OTHER"))
+    assert reply.json()["response_action"] == "errors"
+    assert views.CUSTOMER_BLOCK in reply.json()["errors"]
+    assert len(stored(engine)) == before

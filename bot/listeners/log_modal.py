@@ -92,10 +92,12 @@ def register(app: App, context: BotContext) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
         try:
             with unit_of_work(context.backend.engine) as session:
+                # The picked customer must be one of this workspace's.
+                picked = get_customer(session, team_id=team_id, customer_id=int(customer))
                 interaction = log_interaction(
                     session,
                     team_id=team_id,
-                    customer_id=int(customer),
+                    customer_id=picked.id,
                     kind=kind,
                     summary=summary,
                     author_user_id=user_id,
@@ -104,9 +106,7 @@ def register(app: App, context: BotContext) -> None:
                     follow_up_at=follow_up_at,
                     idempotency_key=f"slack-view:{view['id']}",
                 )
-                logged = Logged(
-                    interaction, get_customer(session, team_id=team_id, customer_id=int(customer))
-                )
+                logged = Logged(interaction, picked)
         except CrmError as exc:
             ack(response_action="errors", errors={views.CUSTOMER_BLOCK: str(exc)[:150]})
             return
