@@ -15,18 +15,27 @@ acknowledged with "Working on it…" and posted to the request's response_url la
 counted apart. With --postgres-url (or CRM_TEST_POSTGRES_URL) the same runs on a fresh
 PostgreSQL database filled by chat_latency.generate and dropped at the end.
 
+Printed per backend: latencies per verb, how many answers came in the ack and how many through
+response_url (each must arrive once), latencies after the first 100 requests (no cold start),
+the slowest requests, the errors, what gunicorn logged, the CPU the server used while the
+requests were sent, and the log check (each unique summary stored exactly once). Then one line
+per backend: errors, p50/p95/p99, throughput over the whole run and the verdict. The exit code
+is 0 either way: it is a report.
+
     .venv/bin/python benchmarks/slack_http.py [--requests N] [--concurrency C] [--workers W]
-        [--postgres-url URL] [--no-sqlite]
+        [--postgres-url URL] [--no-sqlite] [--server-log PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import os
 import platform
 import random
 import re
+import resource
 import secrets
 import shlex
 import shutil
@@ -46,6 +55,7 @@ from pathlib import Path
 import chat_latency
 import numpy as np
 from sqlalchemy import create_engine, func, make_url, select, text
+from sqlmodel import col
 
 # tests/ (the Slack emulator, the signed sender) is not installed: import it from the checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -66,6 +76,7 @@ TARGET_P99_MS = 300.0
 MIX = {"customer": 0.40, "find": 0.20, "follow-ups": 0.15, "log": 0.25}
 START_TIMEOUT = 120.0  # seconds for /healthz to answer 200
 SLOW_PATH_TIMEOUT = 60.0  # seconds to wait for the answers that go to response_url
+WARM_AFTER = 100  # latencies after this many requests are shown apart: no cold start
 
 
 @dataclass(frozen=True)
@@ -80,13 +91,18 @@ class Planned:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What came back: HTTP status (0 for a transport error), seconds, answered in the ack."""
+    """What came back: HTTP status (0 for a transport error), ms, answered in the ack or later."""
 
     planned: Planned
     status: int
     ms: float
     in_ack: bool
     problem: str = ""
+
+    @property
+    def slow_path(self) -> bool:
+        """Acknowledged with "Working on it…", the answer to follow through response_url."""
+        return self.status == 200 and not self.in_ack
 
 
 def plan_requests(names: list[str], count: int, tag: str) -> list[Planned]:
@@ -96,15 +112,17 @@ def plan_requests(names: list[str], count: int, tag: str) -> list[Planned]:
     verbs = [verb for verb, share in MIX.items() for _ in range(round(share * count))]
     verbs = (verbs + ["customer"] * count)[:count]
     rng.shuffle(verbs)
-    plan = []
+    plan, seen = [], Counter()
     for n, (verb, i) in enumerate(zip(verbs, rng.sample(range(len(names)), count), strict=True)):
-        name, user = names[i], USERS[n % len(USERS)]
+        name, user, other = names[i], USERS[n % len(USERS)], seen[verb] % 2 == 1
+        seen[verb] += 1
         if verb == "customer":  # every other one with a typo, for the fuzzy path
-            typed = chat_latency.typo(name, rng, taken) if n % 2 else name
-            plan.append(Planned(verb, f"customer {typed}", user))
-        elif verb == "find":
+            plan.append(
+                Planned(verb, f"customer {with_typo(name, rng, taken) if other else name}", user)
+            )
+        elif verb == "find":  # "find Hartley" or "find Hartley Logi"
             words = [word for word in name.split() if word.isalpha()]
-            partial = words[0] if n % 2 or len(words) < 2 else f"{words[0]} {words[1][:4]}"
+            partial = words[0] if other or len(words) < 2 else f"{words[0]} {words[1][:4]}"
             plan.append(Planned(verb, f"find {partial}", user))
         elif verb == "follow-ups":
             plan.append(Planned(verb, "follow-ups", user))
@@ -114,6 +132,14 @@ def plan_requests(names: list[str], count: int, tag: str) -> list[Planned]:
     return plan
 
 
+def with_typo(name: str, rng: random.Random, taken: set[str]) -> str:
+    """chat_latency's one-letter typo, or the name itself when it has no word long enough."""
+    try:
+        return chat_latency.typo(name, rng, taken)
+    except (ValueError, IndexError):
+        return name
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -121,8 +147,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def crm_serve(url: str, slack: SlackEmulator, workers: int, log: Path) -> Iterator[str]:
-    """`crm serve` on a free port for the database at `url`; yields its /slack/events URL."""
+def crm_serve(url: str, slack: SlackEmulator, workers: int, log: Path) -> Iterator[tuple[str, int]]:
+    """`crm serve` on a free port for the database at `url`; yields its /slack/events URL and
+    the process id of gunicorn's master."""
     port = free_port()
     env = {
         **os.environ,
@@ -144,7 +171,7 @@ def crm_serve(url: str, slack: SlackEmulator, workers: int, log: Path) -> Iterat
         )
     try:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", server, log)
-        yield f"http://127.0.0.1:{port}/slack/events"
+        yield f"http://127.0.0.1:{port}/slack/events", server.pid
     finally:
         server.terminate()  # gunicorn's master stops its workers on SIGTERM
         try:
@@ -182,7 +209,7 @@ def send(sender: SlackSender, slack: SlackEmulator, n: int, planned: Planned) ->
         reply = sender.slash(
             planned.text, user=planned.user, response_url=slack.response_url(f"q{n}")
         )
-    except OSError as exc:  # refused, reset or timed out: Slack would show the user an error
+    except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out, garbled
         ms = (time.perf_counter() - started) * 1000
         return Outcome(planned, 0, ms, False, f"{type(exc).__name__}: {exc}")
     in_ack, problem = True, ""
@@ -205,7 +232,7 @@ def send_all(url: str, slack: SlackEmulator, plan: list[Planned], concurrency: i
 
 def slow_answers(slack: SlackEmulator, outcomes: list[Outcome]) -> str:
     """Wait for the answers promised by "Working on it…"; say whether each came exactly once."""
-    slow = [f"q{n}" for n, o in enumerate(outcomes) if o.status == 200 and not o.in_ack]
+    slow = [f"q{n}" for n, o in enumerate(outcomes) if o.slow_path]
     if slow:
         with contextlib.suppress(AssertionError):  # reported below as missing
             slack.wait_for("response_url", len(slow), timeout=SLOW_PATH_TIMEOUT)
@@ -218,86 +245,129 @@ def slow_answers(slack: SlackEmulator, outcomes: list[Outcome]) -> str:
     return f"{missing} never arrived, {doubled} more than once, {unexpected} unexpected posts"
 
 
-def stored_once(url: str, outcomes: list[Outcome]) -> tuple[int, int, Counter]:
-    """How many log summaries are stored exactly once; how many were sent; other counts seen."""
+def stored_once(url: str, outcomes: list[Outcome]) -> tuple[int, int, Counter, int]:
+    """Log summaries stored exactly once, logs sent, {count: summaries} of the others, and how
+    many logs are stored although their request got an error reply."""
     summaries = [o.planned.summary for o in outcomes if o.planned.summary]
-    engine = db.open_engine(url)
     counts: Counter = Counter()
-    with engine.connect() as connection:
+    with db.open_engine(url).connect() as connection:
         for start in range(0, len(summaries), 500):
-            chunk = summaries[start : start + 500]
             rows = connection.execute(
                 select(Interaction.summary, func.count())
-                .where(Interaction.team_id == TEAM, Interaction.summary.in_(chunk))
-                .group_by(Interaction.summary)
+                .where(Interaction.team_id == TEAM)
+                .where(col(Interaction.summary).in_(summaries[start : start + 500]))
+                .group_by(col(Interaction.summary))
             )
             counts.update(dict(rows.all()))
     once = sum(1 for summary in summaries if counts[summary] == 1)
     wrong = Counter(counts[summary] for summary in summaries if counts[summary] != 1)
-    return once, len(summaries), wrong
+    refused = sum(
+        1 for o in outcomes if o.planned.summary and o.status != 200 and counts[o.planned.summary]
+    )
+    return once, len(summaries), wrong, refused
 
 
 def percentiles(values: list[float]) -> list[float]:
     return [float(v) for v in np.percentile(values, [50, 95, 99])] if values else [0.0] * 3
 
 
-def server_log(log: Path) -> str:
-    """Status codes in gunicorn's access log and the number of error lines and tracebacks."""
+def server_log(log: Path) -> list[str]:
+    """What gunicorn's log says: statuses and server-side times, warnings, errors, tracebacks."""
     content = log.read_text(errors="replace")
-    statuses = Counter(re.findall(r'"POST /slack/events" (\d{3}) ', content))
-    errors = sum(1 for line in content.splitlines() if re.search(r"\bERROR\b", line))
+    served = re.findall(r'"POST /slack/events" (\d{3}) ([\d.]+)s', content)
+    p50, _, p99 = percentiles([float(seconds) * 1000 for _, seconds in served])
+    statuses = dict(Counter(status for status, _ in served))
+    said = Counter(
+        re.sub(r"\d+", "N", line.strip())[:150]
+        for line in content.splitlines()
+        if re.match(r"(WARNING|ERROR|CRITICAL)\b", line)
+    )
     tracebacks = content.count("Traceback (most recent call last)")
-    return f"access log {dict(statuses)}, {errors} ERROR lines, {tracebacks} tracebacks"
+    notes = [
+        f"statuses {statuses}, server-side request time p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+        f"{said.total()} warning/error lines, {tracebacks} tracebacks",
+    ]
+    return notes + [f"x{count}: {line}" for line, count in said.most_common(4)]
 
 
-def measure(url: str, label: str, plan: list[Planned], args: Namespace) -> list[list[str]]:
-    """Serve the database at `url`, send the plan, check the logs; the table's lines."""
+def own_cpu_seconds() -> float:
+    """CPU time used so far by this process: the senders' and the emulator's threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a running process and its descendants (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # it exited meanwhile
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+def measure(url: str, label: str, plan: list[Planned], args: Namespace) -> list[str]:
+    """Serve the database at `url`, send the plan, check the logs; the summary table's line."""
     db.open_engine(url).dispose()  # migrate here, not in two gunicorn workers at once
     with tempfile.TemporaryDirectory(prefix="crm_bench_http_") as folder, SlackEmulator() as slack:
-        log = Path(folder) / "server.log"
-        with crm_serve(url, slack, args.workers, log) as events_url:
+        log = Path(f"{args.server_log or Path(folder) / 'server'}.{label}.log")
+        with crm_serve(url, slack, args.workers, log) as (events_url, server):
+            server_cpu, own_cpu = cpu_seconds(server), own_cpu_seconds()
             outcomes, seconds = send_all(events_url, slack, plan, args.concurrency)
+            server_cpu, own_cpu = cpu_seconds(server) - server_cpu, own_cpu_seconds() - own_cpu
             slow_note = slow_answers(slack, outcomes)
-        print(f"  {label}: server: {server_log(log)}")
-    once, logs, wrong = stored_once(url, outcomes)
-    report(label, outcomes, slow_note, (once, logs, wrong))
+        for note in server_log(log):
+            print(f"  {label}: server log: {note}")
+    print(
+        f"  {label}: CPU while sending ({seconds:.1f} s, {os.cpu_count()} cores): server "
+        f"{server_cpu:.1f} s ({server_cpu / len(plan) * 1000:.0f} ms a request), this process "
+        f"(senders and emulator) {own_cpu:.1f} s"
+    )
+    report(label, outcomes, slow_note, stored_once(url, outcomes))
     errors = sum(1 for o in outcomes if o.status != 200)
     p50, p95, p99 = percentiles([o.ms for o in outcomes])
     verdict = "PASS" if p99 < TARGET_P99_MS and not errors else "FAIL"
-    return [
-        [label, f"{len(outcomes):,}", str(args.concurrency), str(args.workers), str(errors),
-         f"{p50:.1f}", f"{p95:.1f}", f"{p99:.1f}", f"{len(outcomes) / seconds:.1f}",
-         f"{p99 / TARGET_P99_MS:.2f}", verdict]
-    ]  # fmt: skip
+    return [label, f"{len(outcomes):,}", str(args.concurrency), str(args.workers), str(errors),
+            f"{p50:.1f}", f"{p95:.1f}", f"{p99:.1f}", f"{len(outcomes) / seconds:.1f}",
+            f"{p99 / TARGET_P99_MS:.2f}", verdict]  # fmt: skip
 
 
 def report(label: str, outcomes: list[Outcome], slow_note: str, logs: tuple) -> None:
-    """Per-verb latencies, the slow path, the slowest requests, errors, and the log check."""
+    """Per-verb latencies, the slow path, cold start, the slowest, errors, and the log check."""
     lines = []
     for verb in MIX:
         mine = [o for o in outcomes if o.planned.verb == verb]
         p50, p95, p99 = percentiles([o.ms for o in mine])
-        errors, slow = sum(o.status != 200 for o in mine), sum(not o.in_ack for o in mine)
+        errors, slow = sum(o.status != 200 for o in mine), sum(o.slow_path for o in mine)
         lines.append(
             [label, verb, str(len(mine)), str(errors), f"{p50:.1f}", f"{p95:.1f}", f"{p99:.1f}",
-             f"{max((o.ms for o in mine), default=0):.1f}", str(len(mine) - slow), str(slow)]
+             f"{max((o.ms for o in mine), default=0):.1f}", str(len(mine) - errors - slow),
+             str(slow)]
         )  # fmt: skip
     print()
     header = ["backend", "verb", "n", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"]
     print_table([*header, "in ack", "response_url"], lines)
-    in_ack = sum(o.in_ack for o in outcomes if o.status == 200)
-    print(f"  {label}: answered in the ack {in_ack}, via response_url (slow path) ", end="")
-    print(f"{sum(not o.in_ack for o in outcomes if o.status == 200)}: {slow_note}")
+    answered, slow = sum(o.status == 200 for o in outcomes), sum(o.slow_path for o in outcomes)
+    print(f"  {label}: answered in the ack {answered - slow}, via response_url (slow path) "
+          f"{slow}: {slow_note}")  # fmt: skip
+    later = outcomes[WARM_AFTER:]
+    p50, p95, p99 = percentiles([o.ms for o in later])
+    print(f"  {label}: after the first {WARM_AFTER} requests: p50 {p50:.1f}, p95 {p95:.1f}, "
+          f"p99 {p99:.1f} ms, {sum(o.status != 200 for o in later)} errors")  # fmt: skip
     slowest = sorted(enumerate(outcomes), key=lambda pair: -pair[1].ms)[:5]
     described = ", ".join(f"#{n} {o.planned.verb} {o.ms:.0f} ms" for n, o in slowest)
-    print(f"  {label}: slowest: {described}")
+    print(f"  {label}: slowest (#n = n-th request sent): {described}")
     for problem, count in Counter(o.problem for o in outcomes if o.problem).most_common(5):
-        print(f"  {label}: error x{count}: {problem}")
-    once, sent, wrong = logs
+        where = [n for n, o in enumerate(outcomes) if o.problem == problem]
+        print(f"  {label}: error x{count} (requests #{where[0]}-#{where[-1]}): {problem}")
+    once, sent, wrong, refused = logs
     verdict = "PASS" if once == sent else "FAIL"
     others = f"; stored count -> requests: {dict(wrong)}" if wrong else ""
     print(f"  {label}: log check: {once} of {sent} unique summaries stored exactly once{others}"
           f" -> {verdict}")  # fmt: skip
+    if refused:
+        print(f"  {label}: {refused} of those logs are stored although their request got an error")
     print()
 
 
@@ -349,12 +419,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="crm serve --workers")
     parser.add_argument("--postgres-url", default=os.environ.get("CRM_TEST_POSTGRES_URL"))
     parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
+    parser.add_argument("--server-log", help="keep crm serve's output in PATH.<backend>.log")
     args = parser.parse_args()
 
     print("command:", shlex.join([os.path.relpath(sys.executable), *sys.argv]))
     print(
         f"machine: nproc={os.cpu_count()}, python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}"
+        f"{platform.system()} {platform.machine()}, load average {os.getloadavg()[0]:.2f}"
     )
     tag = secrets.token_hex(4)
     plan = plan_requests(chat_latency.company_names(SIZES[0], random.Random(chat_latency.SEED)),
@@ -363,15 +434,16 @@ def main() -> None:
     lines: list[list[str]] = []
     if not args.no_sqlite:
         with sqlite_copy() as url:
-            lines += measure(url, "sqlite", plan, args)
+            lines.append(measure(url, "sqlite", plan, args))
     problem = chat_latency.postgres_problem(args.postgres_url)
     if problem:
         print(f"PostgreSQL not measured: {problem}")
     else:
         with postgres_copy(args.postgres_url) as url:
-            lines += measure(url, "postgresql", plan, args)
+            lines.append(measure(url, "postgresql", plan, args))
     header = ["backend", "requests", "concurrency", "workers", "errors", "p50 ms", "p95 ms"]
     print_table([*header, "p99 ms", "req/s", "p99/300ms", "verdict"], lines)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ from commands import Backend
 from crm_core import db
 from crm_core.settings import Settings
 
+LISTENER_THREADS = 32
+
 
 @dataclass
 class BotContext:
@@ -54,6 +56,9 @@ def build_app(
         signing_secret=secret,
         request_verification_enabled=not socket_mode,
         process_before_response=False,
+        # Bolt's default of 5 threads queues listeners past Slack's 3 s under load; a listener
+        # waits for its command on BotContext.workers, so these threads mostly sleep.
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt"),
     )
     engine = db.open_engine(settings.database_url_with_password)
     context = BotContext(

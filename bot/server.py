@@ -15,7 +15,7 @@ from gunicorn.app.base import BaseApplication
 from bot.app import build_app
 from bot.client import web_client
 from bot.http import wsgi_app
-from crm_core import db
+from crm_core import db, name_index
 from crm_core.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,7 +28,10 @@ logger = logging.getLogger(__name__)
 def make_wsgi(settings: Settings):
     """The WSGI application for these settings (tokens and secret from the environment)."""
     app = build_app(settings, client=web_client())
-    return wsgi_app(app, db.open_engine(settings.database_url_with_password))
+    engine = db.open_engine(settings.database_url_with_password)
+    with db.unit_of_work(engine) as session:
+        name_index.warm_up(session)
+    return wsgi_app(app, engine)
 
 
 class _Gunicorn(BaseApplication):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -60,6 +60,7 @@ class NameIndex:
 
 _cache: OrderedDict[tuple[str, str], NameIndex] = OrderedDict()
 _lock = threading.Lock()
+_loading: defaultdict[tuple[str, str], threading.Lock] = defaultdict(threading.Lock)
 
 
 def name_index(session: Session, *, team_id: str) -> NameIndex:
@@ -72,28 +73,51 @@ def name_index(session: Session, *, team_id: str) -> NameIndex:
         select(func.max(Customer.updated_at)).where(Customer.team_id == team_id)
     ).one()
     key = (session.get_bind().url.render_as_string(hide_password=True), team_id)
+    cached = _current(key, stamp)
+    if cached is not None:
+        return cached
+    # One thread loads a workspace's names; the others asking at the same time wait for it.
+    with _lock:
+        loading = _loading[key]
+    with loading:
+        cached = _current(key, stamp)
+        if cached is not None:
+            return cached
+        rows = session.exec(
+            select(Customer.id, Customer.name, Customer.normalized_name)
+            .where(Customer.team_id == team_id)
+            .order_by(Customer.id)
+        ).all()
+        index = NameIndex(
+            stamp=stamp,
+            ids=[row[0] for row in rows],
+            names=[row[1] for row in rows],
+            normalized=[row[2] for row in rows],
+        )
+        with _lock:
+            _cache[key] = index
+            _cache.move_to_end(key)
+            while len(_cache) > _WORKSPACES_KEPT:
+                _cache.popitem(last=False)
+    return index
+
+
+def warm_up(session: Session, *, limit: int = _WORKSPACES_KEPT) -> int:
+    """Load the names of the workspaces with customers (up to `limit`) before any request
+    needs them, so the first lookups of a new process do not each wait for a load."""
+    teams = session.exec(select(Customer.team_id).distinct().limit(limit)).all()
+    for team_id in teams:
+        name_index(session, team_id=team_id)
+    return len(teams)
+
+
+def _current(key: tuple[str, str], stamp: object) -> NameIndex | None:
     with _lock:
         cached = _cache.get(key)
         if cached is not None and cached.stamp == stamp:
             _cache.move_to_end(key)
             return cached
-    rows = session.exec(
-        select(Customer.id, Customer.name, Customer.normalized_name)
-        .where(Customer.team_id == team_id)
-        .order_by(Customer.id)
-    ).all()
-    index = NameIndex(
-        stamp=stamp,
-        ids=[row[0] for row in rows],
-        names=[row[1] for row in rows],
-        normalized=[row[2] for row in rows],
-    )
-    with _lock:
-        _cache[key] = index
-        _cache.move_to_end(key)
-        while len(_cache) > _WORKSPACES_KEPT:
-            _cache.popitem(last=False)
-    return index
+    return None
 
 
 def similarity(wanted: str, name: str) -> float:
@@ -135,18 +159,12 @@ def rank_names(index: NameIndex, text: str, *, limit: int, score_cutoff: float) 
             index.normalized,
             scorer=fuzz.QRatio,
             limit=_SHORTLIST,
-            score_cutoff=score_cutoff / 2,
+            score_cutoff=score_cutoff * 0.9,
         )
     }
     longest = max(wanted.split(), key=len)
     for needle in dict.fromkeys((wanted, longest if len(longest) >= 3 else wanted)):
-        added = 0
-        for position, name in enumerate(index.normalized):
-            if needle in name:
-                shortlist.add(position)
-                added += 1
-                if added >= 4 * _SHORTLIST:
-                    break
+        shortlist.update(index.containing(needle, 4 * _SHORTLIST))
     scored = [(similarity(wanted, index.normalized[position]), position) for position in shortlist]
     scored = [(score, position) for score, position in scored if score >= score_cutoff]
     scored.sort(key=lambda pair: (-pair[0], index.names[pair[1]]))

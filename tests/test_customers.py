@@ -223,3 +223,14 @@ def test_acquisition_cost_is_money(session):
     session.commit()
     session.expire_all()
     assert get_customer(session, team_id=T1, customer_id=c.id).acquisition_cost == Decimal("12.50")
+
+
+def test_warm_up_loads_every_workspaces_names_once(session):
+    from crm_core.name_index import name_index, warm_up
+
+    create_customer(session, team_id="T1", name="Acme Corp")
+    create_customer(session, team_id="T2", name="Globex")
+    assert warm_up(session) == 2
+    loaded = name_index(session, team_id="T2")
+    assert loaded.names == ["Globex"]
+    assert name_index(session, team_id="T2") is loaded  # from memory, not read again

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from bot.app import BotContext
 
 # Slack wants an acknowledgement within 3 s; an answer not ready by then follows it.
-ANSWER_IN_ACK_SECONDS = 2.0
+ANSWER_IN_ACK_SECONDS = 1.5
 # "nps chart", "retention cohorts as a chart": the answer comes with its chart as a PNG.
 _CHART = re.compile(r"\s+(?:as\s+a\s+)?chart\s*$", re.I)
 

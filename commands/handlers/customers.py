@@ -61,8 +61,9 @@ def find(command: FindCustomers, request: Request) -> Found:
             c.id: c
             for c in session.exec(
                 select(Customer).where(
-                    Customer.team_id == team_id,
                     col(Customer.id).in_([s.customer_id for s in ranked]),
+                    # `|| ''`: look the ids up by primary key; SQLite would walk the team index.
+                    (Customer.team_id + "") == team_id,
                 )
             )
         }
