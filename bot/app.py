@@ -58,7 +58,7 @@ def build_app(
         process_before_response=False,
         # Bolt's default of 5 threads queues listeners past Slack's 3 s under load; a listener
         # waits for its command on BotContext.workers, so these threads mostly sleep.
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt"),
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="crm-listener"),
     )
     engine = db.open_engine(settings.database_url_with_password)
     context = BotContext(

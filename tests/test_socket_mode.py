@@ -46,7 +46,7 @@ def no_leaked_threads() -> Iterator[None]:
         thread
         for thread in threading.enumerate()
         if thread not in before
-        and not thread.name.startswith(("ThreadPoolExecutor", "crm-command"))
+        and not thread.name.startswith(("ThreadPoolExecutor", "crm-command", "crm-listener"))
     ]:
         if time.monotonic() > deadline:
             pytest.fail(f"threads left running: {[thread.name for thread in leftover]}")
