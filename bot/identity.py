@@ -56,6 +56,7 @@ def slack_actor(
     user_id: str,
     permalink: str | None = None,
     idempotency_key: str | None = None,
+    wants_chart: bool = False,
 ) -> Actor:
     """The Slack user as the author and owner of what they log, in their own time zone."""
     return Actor(
@@ -66,6 +67,7 @@ def slack_actor(
         source="slack",
         permalink=permalink,
         idempotency_key=idempotency_key,
+        wants_chart=wants_chart,
     )
 
 

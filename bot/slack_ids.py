@@ -6,6 +6,8 @@ listeners listen for.
 
 from __future__ import annotations
 
+import re
+
 # Shortcuts: "Log to CRM" on a message, "Log interaction" from the shortcuts menu.
 LOG_MESSAGE_SHORTCUT = "crm_log_message"
 LOG_GLOBAL_SHORTCUT = "crm_log_interaction"
@@ -22,3 +24,8 @@ BOT_SCOPES = (
 )
 # Where Slack sends everything in HTTP mode, relative to the public base URL.
 EVENTS_PATH = "/slack/events"
+
+
+def action_ids(prefix: str) -> re.Pattern:
+    """The action ids of buttons made with `prefix` (reports numbers them `prefix:N`)."""
+    return re.compile(rf"^{re.escape(prefix)}(:|$)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,18 +65,23 @@ def assert_slack_would_accept(emulator: SlackEmulator) -> None:
     """Every message and view the bot sent keeps Slack's rules."""
     for call in emulator.calls:
         if call.method in MESSAGE_METHODS:
-            assert str(call.args.get("text", "")).strip(), f"{call.method} without text"
-            blocks = call.json("blocks") if call.args.get("blocks") else []
-            _within_limits(blocks, 50, call.method)
+            assert_message_within_limits(call.args, call.method)
         elif call.method in VIEW_METHODS:
             _within_limits(call.json("view")["blocks"], 100, call.method)
 
 
-def _within_limits(blocks: list[dict], most: int, method: str) -> None:
-    assert len(blocks) <= most, f"{method}: {len(blocks)} blocks"
+def assert_message_within_limits(message: dict, where: str = "message") -> None:
+    """A message (or ack body) has a text fallback and blocks within Block Kit's limits."""
+    assert str(message.get("text", "")).strip(), f"{where} without text"
+    blocks = message.get("blocks") or []
+    _within_limits(json.loads(blocks) if isinstance(blocks, str) else blocks, 50, where)
+
+
+def _within_limits(blocks: list[dict], most: int, where: str) -> None:
+    assert len(blocks) <= most, f"{where}: {len(blocks)} blocks"
     for block in blocks:
         text = (block.get("text") or {}).get("text", "")
         limit = 150 if block["type"] == "header" else 3000
-        assert len(text) <= limit, f"{method}: a {block['type']} of {len(text)} characters"
-        assert len(block.get("fields", [])) <= 10, f"{method}: more than 10 fields"
-        assert len(block.get("elements", [])) <= 25, f"{method}: more than 25 elements"
+        assert len(text) <= limit, f"{where}: a {block['type']} of {len(text)} characters"
+        assert len(block.get("fields", [])) <= 10, f"{where}: more than 10 fields"
+        assert len(block.get("elements", [])) <= 25, f"{where}: more than 25 elements"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -16,6 +18,15 @@ from reports.chat import render_message
 
 if TYPE_CHECKING:
     from bot.app import BotContext
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An answer and the actor it was given to (whose time zone shows it)."""
+
+    answer: Answer
+    actor: Actor
+
 
 # Slack wants an acknowledgement within 3 s; an answer not ready by then follows it.
 ANSWER_IN_ACK_SECONDS = 1.5
@@ -29,12 +40,26 @@ def chart_asked(text: str) -> tuple[str, bool]:
     return cleaned, cleaned != text
 
 
-def start(context: BotContext, text: str, actor: Actor) -> Future[Answer]:
-    """Run the line on a worker thread."""
-    return context.workers.submit(dispatch, text, actor, context.backend)
+def answer(context: BotContext, text: str, actor: Actor) -> Answer:
+    """Run the line now, on this listener's thread (Slack has had its acknowledgement)."""
+    return dispatch(text, actor, context.backend)
 
 
-def ready(future: Future[Answer]) -> Answer | None:
+def start(context: BotContext, text: str, actor: Callable[[], Actor]) -> Future[Answered]:
+    """Run the line on a worker thread, so the listener can acknowledge Slack in time.
+
+    The actor is built there too: finding the user's time zone may ask Slack (users.info),
+    which must not eat into the 3 seconds.
+    """
+
+    def run() -> Answered:
+        asker = actor()
+        return Answered(dispatch(text, asker, context.backend), asker)
+
+    return context.workers.submit(run)
+
+
+def ready(future: Future[Answered]) -> Answered | None:
     """The answer if it comes within the acknowledgement window, else None."""
     try:
         return future.result(timeout=ANSWER_IN_ACK_SECONDS)
@@ -45,6 +70,11 @@ def ready(future: Future[Answer]) -> Answer | None:
 def message(answer: Answer, actor: Actor) -> dict[str, Any]:
     """The Slack message for an answer (text fallback and blocks)."""
     return render_message(answer, actor.tz)
+
+
+def visibility(answer: Answer) -> str:
+    """Who sees a slash command's or button's answer: the channel only when asked to share."""
+    return "in_channel" if answer.share else "ephemeral"
 
 
 def upload_chart(

@@ -7,7 +7,6 @@ button was on the App Home, which has no response_url).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
@@ -15,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.identity import slack_actor, team_of
 from bot.listeners import answering
+from bot.slack_ids import action_ids
 from reports.chat import RUN_COMMAND
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def register(app: App, context: BotContext) -> None:
-    @app.action(re.compile(rf"^{RUN_COMMAND}"))
+    @app.action(action_ids(RUN_COMMAND))
     def run_command(
         ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient
     ) -> None:
@@ -33,12 +33,12 @@ def register(app: App, context: BotContext) -> None:
             team_id=team_of(body),
             user_id=body["user"]["id"],
         )
-        answer = answering.start(context, action["value"], actor).result()
+        answer = answering.answer(context, action["value"], actor)
         if not body.get("response_url"):  # a button on the App Home: answer in a DM
             client.chat_postMessage(channel=actor.user_id, **answering.message(answer, actor))
             return
         respond(
             **answering.message(answer, actor),
-            response_type="in_channel" if answer.share else "ephemeral",
+            response_type=answering.visibility(answer),
             replace_original=False,
         )

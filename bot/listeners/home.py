@@ -30,5 +30,5 @@ def register(app: App, context: BotContext) -> None:
             team_id=body.get("team_id") or event.get("team"),
             user_id=event["user"],
         )
-        answers = [answering.start(context, q, actor).result() for q in HOME_QUESTIONS]
+        answers = [answering.answer(context, q, actor) for q in HOME_QUESTIONS]
         client.views_publish(user_id=actor.user_id, view=home_view(answers, actor.tz))

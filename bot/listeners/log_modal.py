@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.client import permalink
 from bot.identity import slack_actor, team_of
-from bot.slack_ids import LOG_GLOBAL_SHORTCUT, LOG_MESSAGE_SHORTCUT
+from bot.slack_ids import LOG_GLOBAL_SHORTCUT, LOG_MESSAGE_SHORTCUT, action_ids
 from commands.results import Answer, Logged
 from crm_core.customers import get_customer, search_customers
 from crm_core.db import unit_of_work
@@ -52,7 +51,7 @@ def register(app: App, context: BotContext) -> None:
         ack()
         _open(client, shortcut["trigger_id"], views.log_modal(), None)
 
-    @app.action(_starts_with(LOG_BUTTON))
+    @app.action(action_ids(LOG_BUTTON))
     def from_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         team_id = team_of(body)
@@ -151,7 +150,3 @@ def _open(client: WebClient, trigger_id: str, view: dict, respond: Respond | Non
                 response_type="ephemeral",
                 replace_original=False,
             )
-
-
-def _starts_with(prefix: str) -> re.Pattern:
-    return re.compile(rf"^{re.escape(prefix)}(:|$)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -56,9 +55,9 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
         user_id=event["user"],
         permalink=permalink(client, event["channel"], event["ts"]),
         idempotency_key=f"slack:{event_id}",
+        wants_chart=chart,
     )
-    actor = replace(actor, wants_chart=chart)
-    answer = answering.start(context, text, actor).result()
+    answer = answering.answer(context, text, actor)
     thread = event.get("thread_ts") or event["ts"]
     client.chat_postMessage(
         channel=event["channel"], thread_ts=thread, **answering.message(answer, actor)

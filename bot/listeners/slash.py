@@ -9,7 +9,7 @@ chart, uploaded to the channel after the answer.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
@@ -31,28 +31,30 @@ def register(app: App, context: BotContext, command_name: str) -> None:
     @app.command(command_name)
     def crm_command(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
         text, chart = answering.chart_asked(command.get("text", "").strip() or "help")
-        actor = slack_actor(
+        asker = partial(
+            slack_actor,
             context.backend.settings,
             context.zones,
             team_id=command["team_id"],
             user_id=command["user_id"],
+            wants_chart=chart,
         )
-        actor = replace(actor, wants_chart=chart)
-        future = answering.start(context, text, actor)
-        answer = answering.ready(future)
-        if answer is not None:
-            ack(**answering.message(answer, actor), response_type=_visibility(answer))
+        future = answering.start(context, text, asker)
+        answered = answering.ready(future)
+        if answered is not None:
+            ack(
+                **answering.message(answered.answer, answered.actor),
+                response_type=answering.visibility(answered.answer),
+            )
         else:
             ack(text=WORKING, response_type="ephemeral")
-            answer = future.result()
+            answered = future.result()
             respond(
-                **answering.message(answer, actor),
-                response_type=_visibility(answer),
+                **answering.message(answered.answer, answered.actor),
+                response_type=answering.visibility(answered.answer),
                 replace_original=False,
             )
-        if chart and not answering.upload_chart(client, answer, channel=command["channel_id"]):
+        if chart and not answering.upload_chart(
+            client, answered.answer, channel=command["channel_id"]
+        ):
             respond(text=NO_CHART, response_type="ephemeral", replace_original=False)
-
-
-def _visibility(answer) -> str:
-    return "in_channel" if answer.share else "ephemeral"
