@@ -38,11 +38,9 @@ import hashlib
 import io
 import json
 import os
-import platform
 import pstats
 import resource
 import secrets
-import shlex
 import shutil
 import sqlite3
 import statistics
@@ -59,6 +57,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_report import postgres_problem, print_header
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
@@ -663,22 +662,6 @@ def run_sqlite(data: Purchases, args: argparse.Namespace, folder: Path) -> Measu
     return measure("sqlite", f"sqlite:///{cached}", fresh_copy, lambda url: None, args, folder)
 
 
-def postgres_problem(admin_url: str | None) -> str | None:
-    """Why PostgreSQL cannot be measured, or None when it can."""
-    if not admin_url:
-        return "no --postgres-url given and CRM_TEST_POSTGRES_URL is not set"
-    try:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(admin_url)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # any driver or network error means "not measured", not a crash
-        return f"{admin_url} is unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-    return None
-
-
 def run_postgres(
     admin_url: str, data: Purchases, args: argparse.Namespace, folder: Path
 ) -> Measured:
@@ -912,11 +895,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    print("command:", shlex.join([os.path.relpath(sys.executable), *sys.argv]))
-    print(
-        f"machine: nproc={os.cpu_count()}, python {platform.python_version()}, "
-        f"sqlite {sqlite3.sqlite_version}, {platform.system()} {platform.machine()}"
-    )
+    print_header(f"sqlite {sqlite3.sqlite_version}")
     started = time.perf_counter()
     data = simulate(args.customers)
     counts = np.bincount(data.customer, minlength=data.customers)

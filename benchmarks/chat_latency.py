@@ -20,13 +20,10 @@ import argparse
 import collections
 import cProfile
 import os
-import platform
 import pstats
 import random
 import secrets
-import shlex
 import shutil
-import sys
 import tempfile
 import time
 from argparse import Namespace
@@ -36,6 +33,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from bench_report import postgres_problem, print_header
 from sqlalchemy import Engine, Table, create_engine, func, insert, make_url, select, text
 
 from commands import Actor, Backend, dispatch
@@ -360,20 +358,6 @@ def run_sqlite(names: list[str], sizes: tuple[int, int, int], args: Namespace) -
             db.open_engine(url).dispose()
 
 
-def postgres_problem(admin_url: str | None) -> str | None:
-    """Why PostgreSQL cannot be measured, or None when it can."""
-    if not admin_url:
-        return "no --postgres-url given and CRM_TEST_POSTGRES_URL is not set"
-    try:
-        engine = create_engine(admin_url)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # any driver or network error means "not measured", not a crash
-        return f"{admin_url} is unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-    return None
-
-
 def run_postgres(
     admin_url: str, names: list[str], sizes: tuple[int, int, int], args: Namespace
 ) -> list[list[str]]:
@@ -418,11 +402,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = (args.customers, args.interactions, args.purchases)
 
-    print("command:", shlex.join([os.path.relpath(sys.executable), *sys.argv]))
-    print(
-        f"machine: nproc={os.cpu_count()}, python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}"
-    )
+    print_header()
     names = company_names(args.customers, random.Random(SEED))
     lines: list[list[str]] = []
     if not args.no_sqlite:

@@ -16,10 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import secrets
-import shlex
 import statistics
 import subprocess
 import sys
@@ -30,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_report import postgres_problem, print_header
 
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_SECONDS = 60.0
@@ -130,22 +129,6 @@ def postgres_run(admin_url: str, csv_path: Path) -> dict:
         admin.dispose()
 
 
-def postgres_problem(admin_url: str | None) -> str | None:
-    """Why PostgreSQL cannot be measured, or None when it can."""
-    if not admin_url:
-        return "no --postgres-url given and CRM_TEST_POSTGRES_URL is not set"
-    try:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # any driver or network error means "not measured", not a crash
-        return f"{admin_url} is unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-    return None
-
-
 def summarize(backend: str, results: list[dict]) -> list[str]:
     seconds = statistics.median(r["seconds"] for r in results)
     again = statistics.median(r["reimport_seconds"] for r in results)
@@ -189,11 +172,7 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     args = parser.parse_args()
 
-    print("command:", shlex.join([os.path.relpath(sys.executable), *sys.argv]))
-    print(
-        f"machine: nproc={os.cpu_count()}, python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}"
-    )
+    print_header()
     started = time.perf_counter()
     csv_path = generated_csv(args.rows)
     print(

@@ -32,12 +32,10 @@ import argparse
 import contextlib
 import http.client
 import os
-import platform
 import random
 import re
 import resource
 import secrets
-import shlex
 import shutil
 import socket
 import subprocess
@@ -54,6 +52,7 @@ from pathlib import Path
 
 import chat_latency
 import numpy as np
+from bench_report import postgres_problem, print_header
 from sqlalchemy import create_engine, func, make_url, select, text
 from sqlmodel import col
 
@@ -422,11 +421,7 @@ def main() -> None:
     parser.add_argument("--server-log", help="keep crm serve's output in PATH.<backend>.log")
     args = parser.parse_args()
 
-    print("command:", shlex.join([os.path.relpath(sys.executable), *sys.argv]))
-    print(
-        f"machine: nproc={os.cpu_count()}, python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}, load average {os.getloadavg()[0]:.2f}"
-    )
+    print_header(f"load average {os.getloadavg()[0]:.2f}")
     tag = secrets.token_hex(4)
     plan = plan_requests(chat_latency.company_names(SIZES[0], random.Random(chat_latency.SEED)),
                          args.requests, tag)  # fmt: skip
@@ -435,7 +430,7 @@ def main() -> None:
     if not args.no_sqlite:
         with sqlite_copy() as url:
             lines.append(measure(url, "sqlite", plan, args))
-    problem = chat_latency.postgres_problem(args.postgres_url)
+    problem = postgres_problem(args.postgres_url)
     if problem:
         print(f"PostgreSQL not measured: {problem}")
     else:
