@@ -33,14 +33,14 @@ def register(app: App, context: BotContext) -> None:
 
     @app.event("message")
     def on_message(body: dict, event: dict, client: WebClient) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            return  # channel chatter, edits, joins and bots are not for us
+        if event.get("channel_type") != "im" or event.get("subtype"):
+            return  # channel chatter, edits and joins are not for us
         _answer(context, body, event, client)
 
 
 def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> None:
     if event.get("bot_id"):
-        return
+        return  # a bot's message, ours included
     team_id = body.get("team_id") or event.get("team")
     event_id = body.get("event_id") or f"{event['channel']}:{event['ts']}"
     if not take_delivery(context.backend.engine, team_id=team_id, key=f"event:{event_id}"):

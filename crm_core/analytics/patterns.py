@@ -51,15 +51,19 @@ class Condensed:
         return {"team_id": self.team_id, "end": self.end}
 
     def customers_sql(self) -> str:
-        """One row per customer: customer_id, x, rec, age (T) and m (mean repeat order value)."""
-        return f"""
-            SELECT customer_id, periods - 1 AS x, last_period - first_period AS rec,
-                   :end - first_period AS age,
-                   CASE WHEN periods > 1
-                        THEN (total_value - first_period_value) / (periods - 1)
-                        ELSE 0.0 END AS m
-            FROM {self.relation} WHERE team_id = :team_id
-        """
+        return _customers_sql(self.relation)
+
+
+def _customers_sql(relation: str) -> str:
+    """One row per customer: customer_id, x, rec, age (T) and m (mean repeat order value)."""
+    return f"""
+        SELECT customer_id, periods - 1 AS x, last_period - first_period AS rec,
+               :end - first_period AS age,
+               CASE WHEN periods > 1
+                    THEN (total_value - first_period_value) / (periods - 1)
+                    ELSE 0.0 END AS m
+        FROM {relation} WHERE team_id = :team_id
+    """
 
 
 @contextmanager
@@ -69,11 +73,10 @@ def condensed(
     """The workspace's patterns as of `observation_end`, read from the freshest aggregates."""
     if not purchase_summaries.is_current(session, team_id=team_id, unit=unit):
         purchase_summaries.rebuild(session, team_id=team_id, unit=unit)
-    end = period_index(observation_end, unit)
-    current = Condensed("purchase_summary", team_id, end, pd.DataFrame())
-    found = _patterns(session, current)
+    params = {"team_id": team_id, "end": period_index(observation_end, unit)}
+    found = _patterns(session, "purchase_summary", params)
     if not (found["recency"] > found["T"]).any():
-        yield Condensed(current.relation, team_id, end, found)
+        yield Condensed("purchase_summary", team_id, params["end"], found)
         return
     # Some purchase lies after the end: only the purchases themselves can answer.
     dialect = session.get_bind().dialect.name
@@ -90,20 +93,20 @@ def condensed(
                 "last_period, periods, first_period_value, total_value FROM ("
                 f"{purchase_summaries.aggregates_sql(dialect, unit, until_end=True)}) AS built"
             ),
-            current.params,
+            params,
         )
-        earlier = Condensed(_EARLIER_END, team_id, end, pd.DataFrame())
-        yield Condensed(_EARLIER_END, team_id, end, _patterns(session, earlier))
+        found = _patterns(session, _EARLIER_END, params)
+        yield Condensed(_EARLIER_END, team_id, params["end"], found)
     finally:
         session.execute(text(f"DROP TABLE IF EXISTS {_EARLIER_END}"))
 
 
-def _patterns(session: Session, source: Condensed) -> pd.DataFrame:
+def _patterns(session: Session, relation: str, params: dict) -> pd.DataFrame:
     return _read(
         session,
-        f"SELECT x, rec, age, COUNT(*), SUM(m) FROM ({source.customers_sql()}) AS c "
+        f"SELECT x, rec, age, COUNT(*), SUM(m) FROM ({_customers_sql(relation)}) AS c "
         "GROUP BY x, rec, age",
-        source.params,
+        params,
         {
             "frequency": "int64",
             "recency": "float64",
