@@ -8,11 +8,11 @@ aggregate (count, newest id, newest change) says they changed, in this process o
 from __future__ import annotations
 
 import bisect
-import re
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -22,40 +22,48 @@ from crm_core.models import Customer
 from crm_core.names import normalize_name
 
 _WORKSPACES_KEPT = 64
-# Candidates the cheap scorers hand to the careful one.
-_SHORTLIST = 50
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The names with the same number of words: their positions in the index, and for each
+    word place the vocabulary positions of that word of every such name."""
+
+    positions: np.ndarray
+    columns: tuple[np.ndarray, ...]
 
 
 @dataclass(frozen=True)
 class NameIndex:
-    """One workspace's customer ids, names and normalized names, as of `stamp`."""
+    """One workspace's customer ids, names and normalized names, as of `stamp`.
+
+    For scoring every name at once the names are also kept as words: `vocabulary` holds each
+    distinct word once, sorted, and `shapes` the names grouped by their number of words, as
+    vocabulary positions (a name with no words has the one empty word).
+    """
 
     stamp: object
     ids: list[int]
     names: list[str]
     normalized: list[str]
-    # All normalized names in one string, and where each starts: substring search in C.
-    blob: str = field(init=False, repr=False)
-    starts: list[int] = field(init=False, repr=False)
+    vocabulary: list[str] = field(init=False, repr=False)
+    shapes: tuple[_Shape, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        starts, position = [], 0
-        for name in self.normalized:
-            starts.append(position)
-            position += len(name) + 1
-        object.__setattr__(self, "blob", "\n".join(self.normalized))
-        object.__setattr__(self, "starts", starts)
-
-    def containing(self, needle: str, limit: int) -> list[int]:
-        """Positions of up to `limit` names that contain `needle`."""
-        found: list[int] = []
-        for match in re.finditer(re.escape(needle), self.blob):
-            position = bisect.bisect_right(self.starts, match.start()) - 1
-            if not found or found[-1] != position:
-                found.append(position)
-                if len(found) >= limit:
-                    break
-        return found
+        split = [name.split() or [""] for name in self.normalized]
+        vocabulary = sorted({word for words in split for word in words})
+        where = {word: i for i, word in enumerate(vocabulary)}
+        flat = np.array([where[word] for words in split for word in words], dtype=np.int32)
+        counts = np.array([len(words) for words in split], dtype=np.int64)
+        offsets = np.cumsum(counts) - counts
+        shapes = []
+        for count in np.unique(counts).tolist():
+            positions = np.flatnonzero(counts == count)
+            first_words = offsets[positions]
+            columns = tuple(flat[first_words + j] for j in range(count))
+            shapes.append(_Shape(positions=positions, columns=columns))
+        object.__setattr__(self, "vocabulary", vocabulary)
+        object.__setattr__(self, "shapes", tuple(shapes))
 
 
 _cache: OrderedDict[tuple[str, str], NameIndex] = OrderedDict()
@@ -120,57 +128,64 @@ def _current(key: tuple[str, str], stamp: object) -> NameIndex | None:
     return None
 
 
-def similarity(wanted: str, name: str) -> float:
-    """How well a normalized query names a normalized customer name, 0-100.
+def similarities(index: NameIndex, wanted: str) -> np.ndarray:
+    """How well the normalized query `wanted` names each customer of the index, 0-100.
 
     Three quarters: how well each word typed matches some word of the name (a typed word
     that starts a name's word counts in full, so "acme ro" fits "acme rockets"); one
-    quarter: how much of the name was typed. "simpson rowe" thus prefers "simpson rowe and
-    odom" to "simpson", which plain partial-ratio scorers rate the same.
+    quarter: how much of the name was typed (each name word's best ratio against the words
+    typed). "simpson rowe" thus prefers "simpson rowe and odom" to "simpson", which plain
+    partial-ratio scorers rate the same.
+
+    The words typed are compared with each distinct word of the workspace once (rapidfuzz's
+    cdist, in C); numpy then gathers each name's scores from its words, so every one of
+    100,000 names is scored in a few milliseconds.
     """
-    typed, words = wanted.split(), name.split()
-    if not typed or not words:
-        return 0.0
-    covered = sum(max(_word_score(t, w) for w in words) for t in typed) / len(typed)
-    named = sum(max(fuzz.ratio(w, t) for t in typed) for w in words) / len(words)
-    return 0.75 * covered + 0.25 * named
-
-
-def _word_score(typed: str, word: str) -> float:
-    if len(typed) >= 2 and word.startswith(typed):
-        return 100.0
-    return fuzz.ratio(typed, word)
+    scores = np.zeros(len(index.ids))
+    typed = wanted.split()
+    if not typed or not index.ids:
+        return scores
+    ratios = process.cdist(typed, index.vocabulary, scorer=fuzz.ratio, dtype=np.float64)
+    covering = ratios.copy()
+    for row, word in zip(covering, typed, strict=True):
+        if len(word) >= 2:  # the vocabulary words that start with the typed word
+            first = bisect.bisect_left(index.vocabulary, word)
+            row[first : bisect.bisect_left(index.vocabulary, word + "\U0010ffff")] = 100.0
+    best_typed = ratios.max(axis=0)
+    for shape in index.shapes:
+        covered = np.zeros(len(shape.positions))
+        for row in covering:
+            covered += np.maximum.reduce([row[column] for column in shape.columns])
+        named = np.add.reduce([best_typed[column] for column in shape.columns])
+        scores[shape.positions] = 0.75 * (covered / len(typed)) + 0.25 * (
+            named / len(shape.columns)
+        )
+    return scores
 
 
 def rank_names(index: NameIndex, text: str, *, limit: int, score_cutoff: float) -> list[Suggestion]:
-    """Customers whose normalized name is like `text`, best first (`similarity`, 0-100).
+    """Customers whose normalized name is like `text`, best first (`similarities`, 0-100).
 
-    Scoring every one of 100,000 names word by word is too slow for chat, so a shortlist
-    comes first: the closest whole names (rapidfuzz QRatio) and the names containing the
-    text or its longest word.
+    Every name is scored (`similarities`); ties go by name.
     """
     wanted = normalize_name(text)
     if not wanted or not index.ids:
         return []
-    shortlist = {
-        position
-        for _, _, position in process.extract(
-            wanted,
-            index.normalized,
-            scorer=fuzz.QRatio,
-            limit=_SHORTLIST,
-            score_cutoff=score_cutoff * 0.9,
-        )
-    }
-    longest = max(wanted.split(), key=len)
-    for needle in dict.fromkeys((wanted, longest if len(longest) >= 3 else wanted)):
-        shortlist.update(index.containing(needle, 4 * _SHORTLIST))
-    scored = [(similarity(wanted, index.normalized[position]), position) for position in shortlist]
-    scored = [(score, position) for score, position in scored if score >= score_cutoff]
-    scored.sort(key=lambda pair: (-pair[0], index.names[pair[1]]))
+    # Rounded so that names equal in exact arithmetic tie, and go by name.
+    scores = np.round(similarities(index, wanted), 9)
+    passing = np.flatnonzero(scores >= score_cutoff)
+    if len(passing) > limit:
+        # Keep the `limit` best and whatever ties the last of them, then order those exactly.
+        kth = np.partition(scores[passing], len(passing) - limit)[len(passing) - limit]
+        passing = passing[scores[passing] >= kth]
+    ranked = sorted(
+        passing.tolist(), key=lambda position: (-scores[position], index.names[position])
+    )
     return [
         Suggestion(
-            customer_id=index.ids[position], name=index.names[position], score=round(score, 1)
+            customer_id=index.ids[position],
+            name=index.names[position],
+            score=round(float(scores[position]), 1),
         )
-        for score, position in scored[:limit]
+        for position in ranked[:limit]
     ]

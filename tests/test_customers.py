@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from rapidfuzz import fuzz
 from sqlmodel import select
 
 from crm_core.customers import (
@@ -23,6 +24,7 @@ from crm_core.customers import (
 from crm_core.errors import AmbiguousCustomer, CustomerNotFound, DuplicateExternalId, InvalidInput
 from crm_core.interactions import log_interaction
 from crm_core.models import Customer, CustomerMerge, Interaction, NpsResponse, Purchase
+from crm_core.name_index import NameIndex, rank_names, similarities
 from crm_core.names import normalize_name
 from crm_core.nps import record_nps
 from crm_core.purchases import record_purchase
@@ -99,6 +101,44 @@ def test_fuzzy_search_ranks_by_similarity(session):
     assert ranked[0].name == "Acme Logistics"
     assert all(s.name != "Acme Secret" for s in ranked)
     assert ranked == sorted(ranked, key=lambda s: -s.score)
+
+
+def _similarity_word_by_word(wanted: str, name: str) -> float:
+    """The definition `similarities` computes for all names at once, one name at a time."""
+    typed, words = wanted.split(), name.split()
+    if not typed or not words:
+        return 0.0
+
+    def word_score(t: str, w: str) -> float:
+        return 100.0 if len(t) >= 2 and w.startswith(t) else fuzz.ratio(t, w)
+
+    covered = sum(max(word_score(t, w) for w in words) for t in typed) / len(typed)
+    named = sum(max(fuzz.ratio(w, t) for t in typed) for w in words) / len(words)
+    return 0.75 * covered + 0.25 * named
+
+
+def test_every_name_is_scored_as_the_word_by_word_definition_says():
+    names = [
+        "Acme Rockets",
+        "Acme Robotics and Rockets",
+        "Simpson",
+        "Simpson Rowe and Odom",
+        "Rowe",
+        "",
+        "Globex Global Exports Group",
+        "acme",
+        "Zamora & Halloran",
+        "a b c d e f g",
+    ]
+    normalized = [normalize_name(n) for n in names]
+    index = NameIndex(stamp=0, ids=list(range(len(names))), names=names, normalized=normalized)
+    for query in ["acme ro", "simpson rowe", "rockts", "zamora", "a", "globel exprts grp"]:
+        wanted = normalize_name(query)
+        scores = similarities(index, wanted)
+        expected = [_similarity_word_by_word(wanted, n) for n in normalized]
+        assert scores.tolist() == pytest.approx(expected, abs=1e-9), query
+    ranked = rank_names(index, "simpson rowe", limit=3, score_cutoff=55)
+    assert [s.name for s in ranked][:1] == ["Simpson Rowe and Odom"]
 
 
 def test_resolve_prefers_exact_then_takes_only_a_clear_fuzzy_winner(session):
