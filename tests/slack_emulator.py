@@ -8,7 +8,13 @@
 It answers the Web API methods the assistant uses with the response shapes of Slack's docs,
 takes file uploads (files.getUploadURLExternal hands out an upload URL pointing back here),
 records posts to response URLs, and can fail the next calls of a method (HTTP 429 or 500, or an
-API error) so that retries and error handling can be tested. Every request is recorded as a Call.
+API error) so that retries and error handling can be tested, or delay their answers. Every request
+is recorded as a Call. Posted messages are kept per channel (conversations.history reads them
+back); with `channels` configured, posting to an unknown channel or one the bot is not in fails
+as it does on Slack:
+
+    slack.channels["C1"] = {"name": "retention-alerts", "is_member": True}
+    client.chat_postMessage(channel="C2", text="hi")  # SlackApiError: channel_not_found
 
 It also speaks Socket Mode: apps.connections.open (with an app-level `xapp-` token) hands out a
 ws:// URL to a WebSocket endpoint here, which greets each connection with Slack's `hello`; the
@@ -20,6 +26,7 @@ test pushes envelopes to the app and reads the acknowledgements it sends back:
 
 from __future__ import annotations
 
+import copy
 import json
 import mimetypes
 import threading
@@ -28,6 +35,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,6 +80,7 @@ class Call:
     status: int = 200  # the HTTP status answered: failed attempts are recorded too
     key: str | None = None  # the <key> of a response_url
     response: Any = None  # the body answered: a dict for API methods, text otherwise
+    at: float = field(default_factory=time.monotonic)  # time.monotonic() when it was received
 
     def json(self, name: str) -> Any:
         """Argument `name` decoded: form bodies carry blocks/view as JSON strings, JSON bodies
@@ -110,14 +119,19 @@ class SlackEmulator:
     """Slack's Web API on 127.0.0.1, on a free port, served from a daemon thread.
 
     Configure before the calls: `users` (user id -> fields overriding the users.info defaults,
-    e.g. {"tz": "Europe/Paris"}), `tokens` (when non-empty, other tokens get invalid_auth; add
-    the app-level token too for Socket Mode) and `handlers` (method name -> function of the Call
-    returning the response body; add to it to answer more methods). Inspect afterwards: `calls`,
-    `calls_to()`, `wait_for()`, `uploads`; for Socket Mode `socket_acks` and `wait_for_ack()`.
+    e.g. {"tz": "Europe/Paris"}), `channels` (channel id -> {"name", "is_member", "is_archived"?};
+    when non-empty, chat.postMessage to another C/G channel gets channel_not_found, to one with
+    is_member False not_in_channel, to an archived one is_archived; DMs always go through),
+    `tokens` (when non-empty, other tokens get invalid_auth; add the app-level token too for
+    Socket Mode) and `handlers` (method name -> function of the Call returning the response body;
+    add to it to answer more methods). Inspect afterwards: `calls` (each with its arrival time
+    `at`), `calls_to()`, `wait_for()`, `messages_in()`, `uploads`; for Socket Mode `socket_acks`
+    and `wait_for_ack()`. `fail_next()` and `delay_next()` change how the next calls are answered.
     """
 
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
         self.tokens: set[str] = set()
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes posted to its upload URL
         self.handlers: dict[str, Handler] = {
@@ -126,6 +140,8 @@ class SlackEmulator:
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
             "chat.getPermalink": self._get_permalink,
+            "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "views.open": self._view,
             "views.publish": self._view,
             "views.update": self._view,
@@ -140,6 +156,8 @@ class SlackEmulator:
         self._changed = threading.Condition()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._delays: dict[str, deque[float]] = defaultdict(deque)  # method -> seconds, in turn
+        self._messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # oldest first
         self._sequences: dict[str, int] = defaultdict(int)
         self._filenames: dict[str, str] = {}  # file id -> name given to getUploadURLExternal
         self._server: _Server | None = None
@@ -256,12 +274,23 @@ class SlackEmulator:
         with self._changed:
             self._failures[method].extend([_Failure(status, error, retry_after)] * times)
 
+    def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` only after sleeping `seconds` each.
+
+        The call is recorded and takes effect (a posted message is stored) before the sleep, so
+        a client that dies while the answer is in flight has still posted, as on real Slack."""
+        with self._changed:
+            self._delays[method].extend([seconds] * times)
+
     def reset(self) -> None:
-        """Forget the calls, uploads, pending failures and Socket Mode acknowledgements; keep
-        users, tokens, handlers and open Socket Mode connections."""
+        """Forget the calls, posted messages, uploads, pending failures and delays and Socket
+        Mode acknowledgements; keep users, channels, tokens, handlers and open Socket Mode
+        connections."""
         with self._changed:
             self._calls.clear()
             self._failures.clear()
+            self._delays.clear()
+            self._messages.clear()
             self._filenames.clear()
             self.uploads.clear()
             self._acks.clear()
@@ -276,6 +305,12 @@ class SlackEmulator:
     def calls_to(self, method: str) -> list[Call]:
         with self._changed:
             return [call for call in self._calls if call.method == method]
+
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        """The messages chat.postMessage posted to `channel` (as given), oldest first (copies,
+        with their metadata)."""
+        with self._changed:
+            return copy.deepcopy(self._messages.get(channel, []))
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until `count` calls of `method` were recorded (lazy listeners answer through
@@ -460,18 +495,23 @@ class SlackEmulator:
         return _Reply(404, {"ok": False, "error": "not_found"})
 
     def _answer(self, call: Call, answer: Callable[[], _Reply]) -> _Reply:
-        """Reply with a pending injected failure, else answer(); record the call either way.
+        """Reply with a pending injected failure, else answer(); record the call either way,
+        then sleep for a pending delay.
 
         Recording happens before the reply is sent, so a test sees the call as soon as the
-        client returns."""
+        client returns (or while a delayed reply is still on its way)."""
         with self._changed:
             pending = self._failures.get(call.method)
             failure = pending.popleft() if pending else None
+            delays = self._delays.get(call.method)
+            delay = delays.popleft() if delays else 0.0
         reply = failure.reply() if failure else answer()
         call.status, call.response = reply.status, reply.body
         with self._changed:
             self._calls.append(call)
             self._changed.notify_all()
+        if delay > 0:
+            time.sleep(delay)  # outside the lock: other calls go on meanwhile
         return reply
 
     def _api_reply(self, call: Call) -> _Reply:
@@ -516,11 +556,30 @@ class SlackEmulator:
         }
 
     def _post_message(self, call: Call) -> dict[str, Any]:
-        if error := _missing_message_args(call.args):
+        if error := _missing_message_args(call.args) or self._posting_error(call.args["channel"]):
             return error
+        channel = call.args["channel"]
         ts = self._next_ts()
         message = _message(call.args, ts)
-        return {"ok": True, "channel": call.args["channel"], "ts": ts, "message": message}
+        with self._changed:
+            self._messages[channel].append(copy.deepcopy(message))
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _posting_error(self, channel: str) -> dict[str, Any] | None:
+        """Why Slack would refuse a post to this channel given `channels`, if it would."""
+        if not channel.startswith(("C", "G")):
+            return None  # a DM (D…) or a user id (U…/W…), or a name: always accepted
+        with self._changed:
+            if not self.channels:
+                return None
+            known = self.channels.get(channel)
+        if known is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if known.get("is_archived", False):
+            return {"ok": False, "error": "is_archived"}
+        if not known.get("is_member", True):
+            return {"ok": False, "error": "not_in_channel"}
+        return None
 
     def _post_ephemeral(self, call: Call) -> dict[str, Any]:
         if error := _missing_message_args(call.args):
@@ -549,6 +608,54 @@ class SlackEmulator:
             return {"ok": False, "error": "message_not_found"}
         permalink = f"{WORKSPACE_URL}archives/{channel}/p{ts.replace('.', '')}"
         return {"ok": True, "channel": channel, "permalink": permalink}
+
+    def _conversations_info(self, call: Call) -> dict[str, Any]:
+        """A configured channel (extra fields in its `channels` entry override the defaults);
+        with no channels configured, any id is a channel the bot is in."""
+        channel_id = call.args.get("channel")
+        if not channel_id:
+            return {"ok": False, "error": "channel_not_found"}
+        with self._changed:
+            if self.channels and channel_id not in self.channels:
+                return {"ok": False, "error": "channel_not_found"}
+            known = dict(self.channels.get(channel_id, {}))
+        channel = {
+            "id": channel_id,
+            "name": channel_id.lower(),
+            "is_channel": True,
+            "is_member": True,
+            "is_archived": False,
+            "is_private": False,
+            **known,
+        }
+        return {"ok": True, "channel": channel}
+
+    def _conversations_history(self, call: Call) -> dict[str, Any]:
+        """The messages posted to a channel, newest first: `limit` (default 100) of those
+        after `oldest` and before `latest` (bounds included with `inclusive`); metadata only
+        with `include_all_metadata`."""
+        args = call.args
+        channel = args.get("channel")
+        with self._changed:
+            if not channel or (self.channels and channel not in self.channels):
+                return {"ok": False, "error": "channel_not_found"}
+            stored = copy.deepcopy(self._messages.get(channel, []))
+        inclusive = _is_true(args.get("inclusive"))
+        oldest, latest = args.get("oldest"), args.get("latest")
+
+        def in_range(message: dict[str, Any]) -> bool:
+            ts = Decimal(message["ts"])
+            after = not oldest or ts > Decimal(oldest) or (inclusive and ts == Decimal(oldest))
+            before = not latest or ts < Decimal(latest) or (inclusive and ts == Decimal(latest))
+            return after and before
+
+        matching = [message for message in reversed(stored) if in_range(message)]
+        limit = int(args.get("limit") or 100)
+        messages = matching[:limit]
+        if not _is_true(args.get("include_all_metadata")):
+            for message in messages:
+                message.pop("metadata", None)
+        return {"ok": True, "messages": messages, "has_more": len(matching) > limit}
 
     def _view(self, call: Call) -> dict[str, Any]:
         """views.open/publish/update/push: the submitted view, as Slack stores it."""
@@ -675,6 +782,11 @@ def _missing_message_args(args: dict[str, Any]) -> dict[str, Any] | None:
     if not any(args.get(name) for name in ("text", "blocks", "attachments")):
         return {"ok": False, "error": "no_text"}
     return None
+
+
+def _is_true(value: Any) -> bool:
+    """A boolean argument: JSON true, or "true"/"1" in a form or query string."""
+    return value is True or value == 1 or str(value).lower() in ("true", "1")
 
 
 def _decoded(value: Any) -> Any:
