@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.alert_runner import AlertRunner
 from bot.identity import TimeZones
-from bot.listeners import buttons, home, log_modal, mentions, slash
+from bot.listeners import alert_buttons, buttons, home, log_modal, mentions, slash
+from bot.slack_side import BotSlackSide
 from commands import Backend
 from crm_core import db
 from crm_core.settings import Settings
@@ -61,12 +63,14 @@ def build_app(
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="crm-listener"),
     )
     engine = db.open_engine(settings.database_url_with_password)
+    slack = BotSlackSide(client, AlertRunner(engine, settings, client))
     context = BotContext(
-        backend=Backend(engine, settings), zones=TimeZones(client, settings.default_timezone)
+        backend=Backend(engine, settings, slack), zones=TimeZones(client, settings.default_timezone)
     )
     slash.register(app, context, settings.slack.command)
     mentions.register(app, context)
     buttons.register(app, context)
+    alert_buttons.register(app, context)
     home.register(app, context)
     log_modal.register(app, context)
     return app

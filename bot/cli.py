@@ -45,8 +45,16 @@ def manifest(ctx: click.Context, public_url: str | None, socket_mode: bool | Non
 @click.option("--port", default=3000, show_default=True, type=int, help="HTTP mode: port.")
 @click.option("--workers", default=2, show_default=True, type=int, help="HTTP worker processes.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=True,
+    show_default=True,
+    help="Post retention alerts from this process (off when `crm alerts run` runs from cron).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, workers: int, threads: int, scheduler: bool
+) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
     from bot import server
 
@@ -61,9 +69,48 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) 
             raise click.ClickException(
                 f"{name} is not set: copy it from your Slack app's settings (see the README)"
             )
+    if scheduler:
+        from bot.client import web_client
+        from bot.scheduler import start_scheduler
+
+        start_scheduler(settings, web_client())  # a daemon thread of this (main) process
     if socket_mode:
         click.echo("Connecting to Slack in Socket Mode…", err=True)
         server.serve_socket_mode(settings)
     else:
         click.echo(f"Serving Slack requests on http://{host}:{port}/slack/events", err=True)
         server.serve_http(settings, host=host, port=port, workers=workers, threads=threads)
+
+
+@click.group("alerts")
+def alerts() -> None:
+    """Retention alerts (subscribe from chat: `alerts subscribe ...`)."""
+
+
+@alerts.command("run")
+@click.option("--now", "every", is_flag=True, help="Post every subscription now, not only the due.")
+@click.pass_context
+def alerts_run(ctx: click.Context, every: bool) -> None:
+    """Deliver the alerts that are due, once: for an external cron instead of `crm serve`.
+
+    Safe to run from several machines or overlapping: each delivery is claimed in the
+    database before it is posted.
+    """
+    from bot.alert_runner import AlertRunner
+    from bot.client import web_client
+    from crm_core import db
+
+    try:
+        settings = load_settings(getattr(ctx.find_root().obj, "config", None))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not os.environ.get("SLACK_BOT_TOKEN"):
+        raise click.ClickException(
+            "SLACK_BOT_TOKEN is not set: alerts are posted with the bot token"
+        )
+    engine = db.open_engine(settings.database_url_with_password)
+    report = AlertRunner(engine, settings, web_client()).tick(every=every)
+    click.echo(
+        f"alerts: {report.posted} posted, {report.skipped} skipped (quiet), {report.failed} "
+        f"to retry, {report.gave_up} given up; {report.detractors} detractor DMs"
+    )

@@ -57,6 +57,7 @@ def slack_actor(
     permalink: str | None = None,
     idempotency_key: str | None = None,
     wants_chart: bool = False,
+    channel_id: str | None = None,
 ) -> Actor:
     """The Slack user as the author and owner of what they log, in their own time zone."""
     return Actor(
@@ -68,6 +69,7 @@ def slack_actor(
         permalink=permalink,
         idempotency_key=idempotency_key,
         wants_chart=wants_chart,
+        channel_id=channel_id,
     )
 
 

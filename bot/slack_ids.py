@@ -21,6 +21,10 @@ BOT_SCOPES = (
     "im:history",  # direct messages to the bot
     "users:read",  # a user's time zone
     "files:write",  # charts
+    "channels:read",  # alerts: is the bot in the channel a digest goes to
+    "groups:read",  # ... a private one
+    "channels:history",  # alerts: find a digest already posted before posting it again
+    "groups:history",  # ... in a private channel
 )
 # Where Slack sends everything in HTTP mode, relative to the public base URL.
 EVENTS_PATH = "/slack/events"

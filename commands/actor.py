@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import Engine
 
@@ -26,10 +26,31 @@ class Actor:
     idempotency_key: str | None = None
     # The front end will draw a chart, so answers carry the data it needs.
     wants_chart: bool = False
+    # The conversation the command was typed in (Slack), for "this channel".
+    channel_id: str | None = None
 
     @property
     def local_now(self) -> datetime:
         return self.now.astimezone(self.tz)
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    name: str | None
+    bot_is_member: bool
+
+
+class SlackSide(Protocol):
+    """What a command may ask of Slack, given by a front end that can talk to it (the bot)."""
+
+    def channel(self, channel_id: str) -> Channel | None:
+        """The channel, or None when the workspace has no such channel the bot can see."""
+        ...
+
+    def post_alert_now(self, subscription_id: int, now: datetime) -> str:
+        """Post a subscription's digest now, outside its schedule; the message ts."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -38,3 +59,5 @@ class Backend:
 
     engine: Engine
     settings: Settings
+    # None where no Slack is reachable (the console without a bot token).
+    slack: SlackSide | None = None

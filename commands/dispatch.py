@@ -45,7 +45,9 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
     cleaned = clean(text)
     try:
         with unit_of_work(backend.engine) as session:
-            result = spec.handler(command, Request(cleaned, actor, session, backend.settings))
+            result = spec.handler(
+                command, Request(cleaned, actor, session, backend.settings, backend.slack)
+            )
             if isinstance(result, Problem | DidYouMean | NotFound):
                 session.rollback()
             return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from commands.alerts_grammar import AlertsParseError, parse_alerts
 from commands.verbs import (
     AddContact,
     AddCustomer,
@@ -113,6 +114,11 @@ def parse(text: str) -> Command:
         return CompleteFollowUp(
             _required(rest, "done", "which follow-up? e.g. done #12 or done acme")
         )
+    if verb in ("alerts", "alert"):
+        try:
+            return parse_alerts(rest, user_id)
+        except AlertsParseError as exc:
+            raise ParseError(exc.verb, exc.problem) from None
     if verb in ("help", "?", "usage"):
         return Help(rest.lower().strip() or None)
     raise UnknownVerb(word)

@@ -7,7 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from commands import verbs
-from commands.handlers import analytics, customers, follow_ups, help, interactions, reports, sales
+from commands.handlers import (
+    alerts,
+    analytics,
+    customers,
+    follow_ups,
+    help,
+    interactions,
+    reports,
+    sales,
+)
 
 
 @dataclass(frozen=True)
@@ -170,6 +179,52 @@ VERBS: tuple[VerbSpec, ...] = (
         ("cac",),
         verbs.ShowCac,
         analytics.cac,
+    ),
+    VerbSpec(
+        "alerts subscribe",
+        "alerts subscribe [#channel] [daily|weekdays|weekly mon] [at 9:00] [min value 500] "
+        "[owner @user|segment <segment>] [quiet]",
+        "Post the churn digest to a channel on a schedule (your time zone); quiet: skip the "
+        "all-clear line when nobody new is at risk.",
+        (
+            "alerts subscribe #sales daily at 9:00",
+            "alerts subscribe weekdays at 8:30 min value 500 owner me",
+            "alerts subscribe #enterprise weekly mon at 9:00 segment Enterprise quiet",
+        ),
+        verbs.SubscribeAlerts,
+        alerts.subscribe,
+    ),
+    VerbSpec(
+        "alerts list",
+        "alerts [list]",
+        "The workspace's alert subscriptions, their next post and how the last one went.",
+        ("alerts", "alerts list"),
+        verbs.ListAlerts,
+        alerts.list_all,
+    ),
+    VerbSpec(
+        "alerts unsubscribe",
+        "alerts unsubscribe <id>",
+        "Stop an alert subscription (its number is in `alerts list`).",
+        ("alerts unsubscribe 3",),
+        verbs.UnsubscribeAlerts,
+        alerts.unsubscribe,
+    ),
+    VerbSpec(
+        "alerts preview",
+        "alerts preview [<id>]",
+        "What the churn digest would say now: this channel's subscription, or one by number.",
+        ("alerts preview", "alerts preview 3"),
+        verbs.PreviewAlerts,
+        alerts.preview,
+    ),
+    VerbSpec(
+        "alerts test",
+        "alerts test [<id>]",
+        "Post a subscription's digest now, to check it reaches its channel.",
+        ("alerts test", "alerts test 3"),
+        verbs.PostAlertNow,
+        alerts.post_now,
     ),
     VerbSpec(
         "help",

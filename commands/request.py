@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from commands.actor import Actor
+from commands.actor import Actor, SlackSide
 from crm_core.settings import Settings
 
 
@@ -16,6 +16,7 @@ class Request:
     actor: Actor
     session: Session
     settings: Settings
+    slack: SlackSide | None = None
 
     @property
     def team_id(self) -> str:

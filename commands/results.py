@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crm_core.alerts.digest import Digest
 from crm_core.analytics.acquisition import ChannelEconomics
 from crm_core.analytics.nps import NpsMonth, NpsSummary
 from crm_core.analytics.retention import CohortRetention, RetentionPeriod
@@ -12,7 +13,16 @@ from crm_core.analytics.segments import ParetoShare, SegmentSummary
 from crm_core.analytics.values import AtRisk, CustomerValue, ValueTotals
 from crm_core.customer360 import Customer360
 from crm_core.interactions import FollowUp
-from crm_core.models import AnalyticsFit, Contact, Customer, Interaction, NpsResponse, Purchase
+from crm_core.models import (
+    AlertDelivery,
+    AlertSubscription,
+    AnalyticsFit,
+    Contact,
+    Customer,
+    Interaction,
+    NpsResponse,
+    Purchase,
+)
 
 
 @dataclass(frozen=True)
@@ -199,6 +209,46 @@ class ParetoReport:
     share: ParetoShare
 
 
+@dataclass(frozen=True)
+class AlertSubscribed:
+    subscription: AlertSubscription
+    schedule: str  # "every day at 09:00 (Europe/Paris)"
+    next_post: datetime
+
+
+@dataclass(frozen=True)
+class AlertSubscriptionLine:
+    subscription: AlertSubscription
+    schedule: str
+    next_post: datetime
+    last: AlertDelivery | None  # the latest delivery, whatever its outcome
+
+
+@dataclass(frozen=True)
+class AlertList:
+    items: list[AlertSubscriptionLine]
+
+
+@dataclass(frozen=True)
+class AlertUnsubscribed:
+    subscription: AlertSubscription
+
+
+@dataclass(frozen=True)
+class AlertDigest:
+    """What a subscription (or the workspace, with none) would be sent now."""
+
+    digest: Digest
+    subscription: AlertSubscription | None
+    threshold: float
+
+
+@dataclass(frozen=True)
+class AlertPosted:
+    subscription: AlertSubscription
+    message_ts: str
+
+
 Result = (
     CustomerCard
     | Logged
@@ -222,6 +272,11 @@ Result = (
     | CohortReport
     | SegmentsReport
     | ParetoReport
+    | AlertSubscribed
+    | AlertList
+    | AlertUnsubscribed
+    | AlertDigest
+    | AlertPosted
 )
 
 

@@ -120,6 +120,41 @@ class ShowCac:
     pass
 
 
+@dataclass(frozen=True)
+class SubscribeAlerts:
+    """alerts subscribe [#channel] [daily|weekdays|weekly mon] [at 9:00] [min value 500]
+    [owner @u|segment x] [quiet]"""
+
+    channel_id: str | None = None  # None: the channel the command was typed in
+    cadence: str = "daily"
+    weekday: int | None = None
+    time: str | None = None  # "HH:MM"; None: the default from app.yaml
+    min_value: float | None = None
+    owner: str | None = None
+    segment: str | None = None
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class ListAlerts:
+    pass
+
+
+@dataclass(frozen=True)
+class UnsubscribeAlerts:
+    subscription_id: int
+
+
+@dataclass(frozen=True)
+class PreviewAlerts:
+    subscription_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PostAlertNow:
+    subscription_id: int | None = None
+
+
 Command = (
     LogInteraction
     | ShowCustomer
@@ -139,4 +174,9 @@ Command = (
     | ShowSegments
     | ShowPareto
     | ShowCac
+    | SubscribeAlerts
+    | ListAlerts
+    | UnsubscribeAlerts
+    | PreviewAlerts
+    | PostAlertNow
 )

@@ -52,3 +52,7 @@ class AmbiguousCustomer(CrmError):
 
 class FollowUpNotFound(CrmError):
     """No open follow-up with that id in the workspace."""
+
+
+class SubscriptionNotFound(CrmError):
+    """No active alert subscription with that id in the workspace."""

@@ -42,8 +42,12 @@ def render_message(
 ) -> dict[str, Any]:
     """The answer as a Slack message: {"text": fallback, "blocks": [...]}, within Slack's limits."""
     result = answer.result
+    if isinstance(result, results.AlertDigest):
+        from reports.alerts import digest_message  # reports.alerts builds on this module
+
+        return digest_message(result, tz)
     mrkdwn = (
-        _slack_environment()
+        slack_environment()
         .get_template(f"slack/{template_name(result)}.mrkdwn.j2")
         .render(r=result, tz=tz)
     )
@@ -54,7 +58,7 @@ def render_message(
 
 
 @cache
-def _slack_environment() -> Environment:
+def slack_environment() -> Environment:
     env = Environment(
         loader=PackageLoader("reports", "templates"),
         undefined=StrictUndefined,

@@ -45,6 +45,8 @@ def environment(autoescape: bool = False) -> Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(money=money, number=number, local_time=local_time, local_date=local_date)
+    # In a terminal a Slack user is shown by id (Slack's mention filter is reports.mrkdwn's).
+    env.filters["mention"] = lambda user_id: user_id or "nobody"
     return env
 
 

@@ -56,6 +56,7 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
         permalink=permalink(client, event["channel"], event["ts"]),
         idempotency_key=f"slack:{event_id}",
         wants_chart=chart,
+        channel_id=event["channel"],
     )
     answer = answering.answer(context, text, actor)
     thread = event.get("thread_ts") or event["ts"]

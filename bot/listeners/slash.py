@@ -38,6 +38,7 @@ def register(app: App, context: BotContext, command_name: str) -> None:
             team_id=command["team_id"],
             user_id=command["user_id"],
             wants_chart=chart,
+            channel_id=command.get("channel_id"),
         )
         future = answering.start(context, text, asker)
         answered = answering.ready(future)

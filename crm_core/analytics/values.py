@@ -118,6 +118,18 @@ def customer_value(session: Session, *, team_id: str, customer_id: int) -> Custo
     return _value(row) if row else None
 
 
+def customer_values(
+    session: Session, *, team_id: str, customer_ids: list[int]
+) -> dict[int, CustomerValue]:
+    """Several customers' scores by id; those the last refresh did not score are left out."""
+    if not customer_ids:
+        return {}
+    rows = session.exec(
+        _values_query(team_id).where(col(CustomerScore.customer_id).in_(customer_ids))
+    ).all()
+    return {value.customer_id: value for value in map(_value, rows)}
+
+
 def value_totals(
     session: Session, *, team_id: str, alive_threshold: float, fit: AnalyticsFit | None = None
 ) -> ValueTotals:

@@ -1,0 +1,288 @@
+"""Posting retention alerts: claim what is due, build each digest, post it once, record it.
+
+`AlertRunner.tick()` is what the scheduler (and `crm alerts run`) calls every minute. It
+claims due deliveries in the database (crm_core.alerts.claims), so several instances and
+overlapping runs post each subscription's slot once; posts to one channel are spaced by
+PACE seconds (Slack allows about one message a second per channel); a failed post is recorded
+and retried by a later tick, and reported to the subscriber when it cannot succeed. It also
+sends each new NPS detractor's owner a DM, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from commands.results import AlertDigest
+from crm_core import deliveries
+from crm_core.alerts import claims
+from crm_core.alerts.claims import Claim
+from crm_core.alerts.digest import DigestFilter, build_digest
+from crm_core.analytics.scoring import NotEnoughData, freshness, refresh_scores
+from crm_core.db import unit_of_work
+from crm_core.models import AlertSubscription, Customer, NpsResponse, utcnow
+from crm_core.settings import Settings
+from reports.alerts import delivery_failed_message, detractor_message, digest_message
+
+logger = logging.getLogger(__name__)
+
+PACE = 1.0  # seconds between two posts to the same channel
+METADATA_TYPE = "crm_alert"  # the event_type of a digest's message metadata
+DETRACTOR_WINDOW = timedelta(hours=12)  # answers newer than this get the DM (< delivery KEEP)
+CHANNEL_THREADS = 8
+
+
+@dataclass
+class TickReport:
+    posted: int = 0
+    skipped: int = 0
+    failed: int = 0
+    gave_up: int = 0
+    detractors: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class AlertRunner:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        client: WebClient,
+        *,
+        instance: str | None = None,
+        pace: float = PACE,
+    ) -> None:
+        self.engine, self.settings, self.client = engine, settings, client
+        self.instance = instance or claims.this_instance()
+        self.pace = pace
+        self._last_post: dict[str, float] = {}
+        self._pace_lock = threading.Lock()
+        self._channel_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+    # -- the scheduler's entry point -----------------------------------------------------
+
+    def tick(self, now: datetime | None = None, *, every: bool = False) -> TickReport:
+        """Deliver what is due (with `every`: every subscription now), retry what failed,
+        report what gave up, DM new detractors' owners."""
+        now = now or utcnow()
+        report = TickReport()
+        grace = timedelta(minutes=self.settings.alerts.grace_period_minutes)
+        due = claims.claim_due(
+            self.engine, now=now, grace=grace, instance=self.instance, every=every
+        )
+        self._refresh_scores({claim.team_id for claim in due}, now)
+        by_channel: defaultdict[str, list[tuple[Claim, AlertSubscription]]] = defaultdict(list)
+        with unit_of_work(self.engine) as session:
+            for claim in due:
+                subscription = session.get(AlertSubscription, claim.subscription_id)
+                if subscription is not None:
+                    by_channel[subscription.channel_id].append((claim, subscription))
+        with ThreadPoolExecutor(CHANNEL_THREADS, thread_name_prefix="crm-alerts") as pool:
+            outcomes = pool.map(self._deliver_all, by_channel.values(), [now] * len(by_channel))
+            for statuses in outcomes:
+                for status in statuses:
+                    setattr(report, status, getattr(report, status) + 1)
+        self._report_failures()
+        report.detractors = self.alert_detractors(now)
+        return report
+
+    def post_now(self, subscription_id: int, now: datetime) -> str:
+        """`alerts test`: the digest posted at once, outside the schedule and its claims."""
+        with unit_of_work(self.engine) as session:
+            subscription = session.get(AlertSubscription, subscription_id)
+            message = self._message(session, subscription, now, slot=now)
+        return self._post(subscription.channel_id, message, delivery_id=None)["ts"]
+
+    # -- one delivery ----------------------------------------------------------------------
+
+    def _deliver_all(
+        self, items: list[tuple[Claim, AlertSubscription]], now: datetime
+    ) -> list[str]:
+        return [self._deliver(claim, subscription, now) for claim, subscription in items]
+
+    def _deliver(self, claim: Claim, subscription: AlertSubscription, now: datetime) -> str:
+        try:
+            if claim.uncertain:
+                posted = self._find_posted(subscription.channel_id, claim.delivery_id)
+                if posted is not None:  # an earlier attempt posted before its process stopped
+                    claims.finish(
+                        self.engine,
+                        claim,
+                        instance=self.instance,
+                        now=now,
+                        posted_ts=posted,
+                        total_value_at_risk=None,
+                        customer_ids=None,
+                    )
+                    return "posted"
+            with unit_of_work(self.engine) as session:
+                digest_result = self._digest(session, subscription, now, slot=claim.slot_at)
+            digest = digest_result.digest
+            remembered = dict(
+                total_value_at_risk=digest.total_value_at_risk, customer_ids=digest.customer_ids
+            )
+            if not digest.changed and subscription.quiet_when_unchanged:
+                claims.finish(
+                    self.engine,
+                    claim,
+                    instance=self.instance,
+                    now=now,
+                    posted_ts=None,
+                    **remembered,
+                )
+                return "skipped"
+            if not claims.start_posting(self.engine, claim, instance=self.instance, now=now):
+                return "skipped"  # another process took the claim over
+            response = self._post(
+                subscription.channel_id,
+                digest_message(digest_result, self._zone(subscription)),
+                delivery_id=claim.delivery_id,
+            )
+            claims.finish(
+                self.engine,
+                claim,
+                instance=self.instance,
+                now=now,
+                posted_ts=response["ts"],
+                **remembered,
+            )
+            return "posted"
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+        except Exception as exc:  # a connection that stayed down after the client's retries
+            logger.exception("alert delivery %s failed", claim.delivery_id)
+            error = type(exc).__name__
+        logger.warning(
+            "alert delivery %s to %s failed: %s", claim.delivery_id, subscription.channel_id, error
+        )
+        status = claims.fail(self.engine, claim, instance=self.instance, now=now, error=error)
+        return "gave_up" if status == "gave_up" else "failed"
+
+    def _digest(self, session, subscription: AlertSubscription, now: datetime, *, slot: datetime):
+        threshold = self.settings.analytics.churn_risk_threshold
+        previous = claims.previous_post(session, subscription_id=subscription.id, before=slot)
+        digest = build_digest(
+            session,
+            team_id=subscription.team_id,
+            alive_threshold=threshold,
+            now=now,
+            only=DigestFilter.of(subscription),
+            previous=previous,
+        )
+        return AlertDigest(digest, subscription, threshold)
+
+    def _message(self, session, subscription, now, *, slot) -> dict:
+        result = self._digest(session, subscription, now, slot=slot)
+        return digest_message(result, self._zone(subscription))
+
+    def _zone(self, subscription: AlertSubscription) -> ZoneInfo:
+        return ZoneInfo(subscription.timezone)
+
+    def _post(self, channel: str, message: dict, *, delivery_id: int | None) -> dict:
+        """chat.postMessage, at most one a PACE per channel from this process."""
+        with self._channel_locks[channel]:
+            with self._pace_lock:
+                wait = self._last_post.get(channel, 0.0) + self.pace - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            metadata = None
+            if delivery_id is not None:
+                metadata = {
+                    "event_type": METADATA_TYPE,
+                    "event_payload": {"delivery_id": delivery_id},
+                }
+            try:
+                return self.client.chat_postMessage(
+                    channel=channel,
+                    text=message["text"],
+                    blocks=message["blocks"],
+                    metadata=metadata,
+                    unfurl_links=False,
+                ).data
+            finally:
+                with self._pace_lock:
+                    self._last_post[channel] = time.monotonic()
+
+    def _find_posted(self, channel: str, delivery_id: int) -> str | None:
+        """The ts of a message this delivery already posted, from its metadata, if any."""
+        response = self.client.conversations_history(
+            channel=channel, limit=100, include_all_metadata=True
+        )
+        for message in response.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_TYPE
+                and (metadata.get("event_payload") or {}).get("delivery_id") == delivery_id
+            ):
+                return message["ts"]
+        return None
+
+    # -- around the deliveries -------------------------------------------------------------
+
+    def _refresh_scores(self, teams: set[str], now: datetime) -> None:
+        """Scores refreshed before a digest when purchases arrived since the last fit; one
+        instance refreshes each data version (a claim keyed by the newest purchase)."""
+        for team_id in teams:
+            with unit_of_work(self.engine) as session:
+                current = freshness(session, team_id=team_id)
+            if current.fit is not None and not current.stale:
+                continue
+            key = f"refresh-after-fit:{current.fit.id if current.fit else 0}"
+            if not deliveries.take_delivery(self.engine, team_id=team_id, key=key, now=now):
+                continue
+            try:
+                with unit_of_work(self.engine) as session:
+                    refresh_scores(
+                        session, team_id=team_id, settings=self.settings.analytics, now=now
+                    )
+            except NotEnoughData as exc:
+                logger.info("no scores for %s: %s", team_id, exc)
+
+    def _report_failures(self) -> None:
+        for delivery in claims.failures_to_report(self.engine):
+            with unit_of_work(self.engine) as session:
+                subscription = session.get(AlertSubscription, delivery.subscription_id)
+            message = delivery_failed_message(subscription, delivery.last_error or "unknown")
+            try:
+                self.client.chat_postMessage(channel=subscription.created_by, **message)
+            except SlackApiError as exc:
+                logger.warning("could not tell %s: %s", subscription.created_by, exc)
+
+    def alert_detractors(self, now: datetime) -> int:
+        """DM each new detractor's owner once (claimed per response in the delivery table)."""
+        with unit_of_work(self.engine) as session:
+            rows = session.exec(
+                select(NpsResponse, Customer)
+                .join(Customer, col(Customer.id) == col(NpsResponse.customer_id))
+                .where(
+                    col(NpsResponse.score) <= 6,
+                    col(NpsResponse.created_at) >= now - DETRACTOR_WINDOW,
+                    col(Customer.owner_user_id).is_not(None),
+                )
+            ).all()
+        sent = 0
+        for response, customer in rows:
+            key = f"nps-detractor:{response.id}"
+            if not deliveries.take_delivery(
+                self.engine, team_id=customer.team_id, key=key, now=now
+            ):
+                continue
+            try:
+                self.client.chat_postMessage(
+                    channel=customer.owner_user_id, **detractor_message(response, customer)
+                )
+                sent += 1
+            except SlackApiError as exc:
+                logger.warning("detractor DM for response %s failed: %s", response.id, exc)
+        return sent

@@ -1,0 +1,28 @@
+"""What commands may ask of Slack (commands.actor.SlackSide), answered by the bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.alert_runner import AlertRunner
+from commands.actor import Channel
+
+
+class BotSlackSide:
+    def __init__(self, client: WebClient, runner: AlertRunner) -> None:
+        self._client, self._runner = client, runner
+
+    def channel(self, channel_id: str) -> Channel | None:
+        try:
+            found = self._client.conversations_info(channel=channel_id)["channel"]
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("channel_not_found", "missing_scope"):
+                return None
+            raise
+        return Channel(found["id"], found.get("name"), bool(found.get("is_member")))
+
+    def post_alert_now(self, subscription_id: int, now: datetime) -> str:
+        return self._runner.post_now(subscription_id, now)

@@ -1,0 +1,156 @@
+"""alerts subscribe | list | unsubscribe | preview | test: the daily churn digest's settings."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from commands.parser import user_id
+from commands.request import Request
+from commands.results import (
+    AlertDigest,
+    AlertList,
+    AlertPosted,
+    AlertSubscribed,
+    AlertSubscriptionLine,
+    AlertUnsubscribed,
+    Problem,
+)
+from commands.verbs import (
+    ListAlerts,
+    PostAlertNow,
+    PreviewAlerts,
+    SubscribeAlerts,
+    UnsubscribeAlerts,
+)
+from crm_core.alerts import claims, subscriptions
+from crm_core.alerts.digest import DigestFilter, build_digest
+from crm_core.alerts.schedule import Schedule
+from crm_core.models import AlertDelivery, AlertSubscription
+
+
+def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | Problem:
+    actor, settings = request.actor, request.settings
+    channel_id = command.channel_id or actor.channel_id
+    if channel_id is None:
+        return Problem(
+            "which channel? name it, e.g. alerts subscribe #sales-alerts (from Slack, the "
+            "channel you type in is the default)"
+        )
+    channel_name = None
+    if request.slack is not None:
+        channel = request.slack.channel(channel_id)
+        if channel is None:
+            return Problem(
+                f"I can't find the channel {channel_id}: pick it from the list Slack shows as "
+                "you type #, and check it still exists"
+            )
+        if not channel.bot_is_member:
+            return Problem(
+                f"I'm not in <#{channel.id}>, so I could not post there: invite me first "
+                "(type `/invite @CRM` in that channel), then subscribe again"
+            )
+        channel_name = channel.name
+    owner = command.owner
+    if owner is not None:
+        owner = actor.user_id if owner.lower() in ("me", "@me") else user_id(owner)
+    schedule = Schedule(
+        cadence=command.cadence,
+        local_time=command.time or settings.alerts.default_time,
+        timezone=getattr(actor.tz, "key", None) or settings.default_timezone,
+        weekday=command.weekday,
+    )
+    subscription = subscriptions.subscribe(
+        request.session,
+        team_id=actor.team_id,
+        channel_id=channel_id,
+        channel_name=channel_name,
+        created_by=actor.user_id,
+        schedule=schedule,
+        min_value_at_risk=command.min_value
+        if command.min_value is not None
+        else settings.alerts.min_value_at_risk,
+        owner_user_id=owner,
+        segment=command.segment,
+        quiet_when_unchanged=command.quiet,
+        now=actor.now,
+    )
+    return AlertSubscribed(subscription, schedule.describe(), schedule.next_slot(actor.now))
+
+
+def list_all(command: ListAlerts, request: Request) -> AlertList:
+    session, actor = request.session, request.actor
+    items = []
+    for subscription in subscriptions.list_subscriptions(session, team_id=actor.team_id):
+        schedule = subscriptions.schedule_of(subscription)
+        last = session.exec(
+            select(AlertDelivery)
+            .where(
+                AlertDelivery.team_id == actor.team_id,
+                AlertDelivery.subscription_id == subscription.id,
+            )
+            .order_by(col(AlertDelivery.slot_at).desc())
+            .limit(1)
+        ).first()
+        items.append(
+            AlertSubscriptionLine(
+                subscription, schedule.describe(), schedule.next_slot(actor.now), last
+            )
+        )
+    return AlertList(items)
+
+
+def unsubscribe(command: UnsubscribeAlerts, request: Request) -> AlertUnsubscribed:
+    subscription = subscriptions.unsubscribe(
+        request.session, team_id=request.team_id, subscription_id=command.subscription_id
+    )
+    return AlertUnsubscribed(subscription)
+
+
+def preview(command: PreviewAlerts, request: Request) -> AlertDigest:
+    session, actor = request.session, request.actor
+    subscription = _chosen(request, command.subscription_id)
+    threshold = request.settings.analytics.churn_risk_threshold
+    previous = (
+        claims.previous_post(session, subscription_id=subscription.id, before=actor.now)
+        if subscription is not None
+        else None
+    )
+    digest = build_digest(
+        session,
+        team_id=actor.team_id,
+        alive_threshold=threshold,
+        now=actor.now,
+        only=DigestFilter.of(subscription) if subscription else DigestFilter(),
+        previous=previous,
+    )
+    return AlertDigest(digest, subscription, threshold)
+
+
+def post_now(command: PostAlertNow, request: Request) -> AlertPosted | Problem:
+    subscription = _chosen(request, command.subscription_id)
+    if subscription is None:
+        return Problem(
+            "no alert subscription to test here: subscribe first (alerts subscribe), or name "
+            "one (alerts test 3; `alerts list` shows them)"
+        )
+    if request.slack is None:
+        return Problem("alerts test posts to Slack, which this console cannot reach; use /crm")
+    request.session.commit()  # the poster reads the subscription in its own session
+    ts = request.slack.post_alert_now(subscription.id, request.actor.now)
+    return AlertPosted(subscription, ts)
+
+
+def _chosen(request: Request, subscription_id: int | None) -> AlertSubscription | None:
+    """The subscription named, else this channel's first one, else None (the whole team)."""
+    session, actor = request.session, request.actor
+    if subscription_id is not None:
+        return subscriptions.get_subscription(
+            session, team_id=actor.team_id, subscription_id=subscription_id
+        )
+    if actor.channel_id:
+        here = subscriptions.subscriptions_for_channel(
+            session, team_id=actor.team_id, channel_id=actor.channel_id
+        )
+        if here:
+            return here[0]
+    return None

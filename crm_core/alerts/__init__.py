@@ -1,0 +1,1 @@
+"""Retention alerts: subscriptions, the churn digest, delivery claims and reps ' feedback."""

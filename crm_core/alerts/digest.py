@@ -1,0 +1,141 @@
+"""The churn digest: who is slipping away, what they are worth, who owns them, and why.
+
+Read from stored scores only (a digest never fits a model). A customer is at risk when the
+probability of being alive is under the threshold, or when they are overdue against their
+own rhythm: the time since their last purchase is more than OVERDUE_FACTOR times their usual
+gap between purchases. They are ranked by value at risk, those not in the previous post first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from crm_core.alerts.feedback import hidden_customers
+from crm_core.analytics.scoring import latest_fit
+from crm_core.analytics.values import AtRisk, churn_reasons, customer_values
+from crm_core.models import AlertDelivery, AlertSubscription, AnalyticsFit, Customer, CustomerScore
+
+OVERDUE_FACTOR = 2.0
+# Customers listed in one post; the header counts them all.
+LISTED = 10
+# At-risk customers remembered per post for "new since the last alert" (the most valuable).
+REMEMBERED = 5_000
+
+
+@dataclass(frozen=True)
+class DigestFilter:
+    min_value_at_risk: float = 0.0
+    owner_user_id: str | None = None
+    segment: str | None = None
+
+    @classmethod
+    def of(cls, subscription: AlertSubscription) -> DigestFilter:
+        return cls(subscription.min_value_at_risk, subscription.owner_user_id, subscription.segment)
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    at_risk: AtRisk
+    new: bool  # not in the previous post
+    overdue: bool  # past their usual gap, whatever P(alive) says
+
+
+@dataclass(frozen=True)
+class Digest:
+    fit: AnalyticsFit | None  # None: no scores yet
+    customers: int  # at risk and matching the filter
+    total_value_at_risk: float
+    previous_total: float | None  # the last post's total; None before the first
+    new_customers: int
+    lines: list[DigestLine]
+    customer_ids: list[int]  # to remember for the next post (the REMEMBERED most valuable)
+    hidden: int  # left out by reps' feedback
+
+    @property
+    def changed(self) -> bool:
+        """Worth a full post: a customer at risk that the last post did not name."""
+        return self.previous_total is None or self.new_customers > 0
+
+    @property
+    def change(self) -> float | None:
+        if self.previous_total is None:
+            return None
+        return self.total_value_at_risk - self.previous_total
+
+
+def build_digest(
+    session: Session,
+    *,
+    team_id: str,
+    alive_threshold: float,
+    now: datetime,
+    only: DigestFilter = DigestFilter(),
+    previous: AlertDelivery | None = None,
+    listed: int = LISTED,
+) -> Digest:
+    """The digest for a workspace (and a subscription's filter), against its previous post."""
+    fit = latest_fit(session, team_id=team_id)
+    previous_ids = set(previous.customer_ids or []) if previous else set()
+    previous_total = previous.total_value_at_risk if previous else None
+    if fit is None:
+        return Digest(None, 0, 0.0, previous_total, 0, [], [], 0)
+    hidden = hidden_customers(session, team_id=team_id, now=now)
+    score = CustomerScore
+    overdue = (col(score.frequency) > 0) & (
+        col(score.frequency) * (col(score.age) - col(score.recency))
+        > OVERDUE_FACTOR * col(score.recency)
+    )
+    conditions = [
+        score.team_id == team_id,
+        (col(score.p_alive) < alive_threshold) | overdue,
+        func.coalesce(score.value_at_risk, 0.0) >= only.min_value_at_risk,
+    ]
+    joined = only.owner_user_id is not None or only.segment is not None
+    if only.owner_user_id:
+        conditions.append(Customer.owner_user_id == only.owner_user_id)
+    if only.segment:
+        conditions.append(func.lower(Customer.segment) == only.segment.lower())
+    base = select(score.customer_id, score.value_at_risk, overdue.label("overdue"))
+    if joined:
+        base = base.join(Customer, col(Customer.id) == col(score.customer_id))
+    rows = session.exec(
+        base.where(*conditions).order_by(func.coalesce(score.value_at_risk, 0.0).desc())
+    ).all()
+    rows = [row for row in rows if row[0] not in hidden]
+    total = float(sum(row[1] or 0.0 for row in rows))
+    new_ids = [row[0] for row in rows if row[0] not in previous_ids]
+    # New ones first, each group by value at risk (the query's order).
+    chosen = [row for row in rows if row[0] not in previous_ids][:listed]
+    chosen += [row for row in rows if row[0] in previous_ids][: listed - len(chosen)]
+    lines = _lines(session, team_id, chosen, previous_ids, now)
+    return Digest(
+        fit=fit,
+        customers=len(rows),
+        total_value_at_risk=total,
+        previous_total=previous_total,
+        new_customers=len(new_ids) if previous else len(rows),
+        lines=lines,
+        customer_ids=[row[0] for row in rows[:REMEMBERED]],
+        hidden=len(hidden),
+    )
+
+
+def _lines(
+    session: Session, team_id: str, chosen: list, previous_ids: set[int], now: datetime
+) -> list[DigestLine]:
+    ids = [row[0] for row in chosen]
+    values = customer_values(session, team_id=team_id, customer_ids=ids)
+    reasons = churn_reasons(session, team_id=team_id, customer_ids=ids, now=now)
+    return [
+        DigestLine(
+            AtRisk(values[customer_id], reasons[customer_id]),
+            customer_id not in previous_ids,
+            bool(overdue),
+        )
+        for customer_id, _, overdue in chosen
+        if customer_id in values
+    ]
