@@ -11,7 +11,6 @@ sends each new NPS detractor's owner a DM, once.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +25,7 @@ from sqlmodel import col, select
 
 from commands.results import AlertDigest
 from crm_core import deliveries
-from crm_core.alerts import claims
+from crm_core.alerts import claims, pacing
 from crm_core.alerts.claims import Claim
 from crm_core.alerts.digest import DigestFilter, build_digest
 from crm_core.analytics.scoring import NotEnoughData, freshness, refresh_scores
@@ -66,9 +65,6 @@ class AlertRunner:
         self.engine, self.settings, self.client = engine, settings, client
         self.instance = instance or claims.this_instance()
         self.pace = pace
-        self._last_post: dict[str, float] = {}
-        self._pace_lock = threading.Lock()
-        self._channel_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
     # -- the scheduler's entry point -----------------------------------------------------
 
@@ -102,7 +98,9 @@ class AlertRunner:
         with unit_of_work(self.engine) as session:
             subscription = session.get(AlertSubscription, subscription_id)
             message = self._message(session, subscription, now, slot=now)
-        return self._post(subscription.channel_id, message, delivery_id=None)["ts"]
+        return self._post(subscription.team_id, subscription.channel_id, message, delivery_id=None)[
+            "ts"
+        ]
 
     # -- one delivery ----------------------------------------------------------------------
 
@@ -145,6 +143,7 @@ class AlertRunner:
             if not claims.start_posting(self.engine, claim, instance=self.instance, now=now):
                 return "skipped"  # another process took the claim over
             response = self._post(
+                subscription.team_id,
                 subscription.channel_id,
                 digest_message(digest_result, self._zone(subscription)),
                 delivery_id=claim.delivery_id,
@@ -189,30 +188,29 @@ class AlertRunner:
     def _zone(self, subscription: AlertSubscription) -> ZoneInfo:
         return ZoneInfo(subscription.timezone)
 
-    def _post(self, channel: str, message: dict, *, delivery_id: int | None) -> dict:
-        """chat.postMessage, at most one a PACE per channel from this process."""
-        with self._channel_locks[channel]:
-            with self._pace_lock:
-                wait = self._last_post.get(channel, 0.0) + self.pace - time.monotonic()
+    def _post(self, team_id: str, channel: str, message: dict, *, delivery_id: int | None) -> dict:
+        """chat.postMessage, at the channel's next free moment (one a PACE, in any process)."""
+        if self.pace > 0:
+            at = pacing.reserve(
+                self.engine,
+                team_id=team_id,
+                channel_id=channel,
+                now=utcnow(),
+                pace=timedelta(seconds=self.pace),
+            )
+            wait = (at - utcnow()).total_seconds()
             if wait > 0:
                 time.sleep(wait)
-            metadata = None
-            if delivery_id is not None:
-                metadata = {
-                    "event_type": METADATA_TYPE,
-                    "event_payload": {"delivery_id": delivery_id},
-                }
-            try:
-                return self.client.chat_postMessage(
-                    channel=channel,
-                    text=message["text"],
-                    blocks=message["blocks"],
-                    metadata=metadata,
-                    unfurl_links=False,
-                ).data
-            finally:
-                with self._pace_lock:
-                    self._last_post[channel] = time.monotonic()
+        metadata = None
+        if delivery_id is not None:
+            metadata = {"event_type": METADATA_TYPE, "event_payload": {"delivery_id": delivery_id}}
+        return self.client.chat_postMessage(
+            channel=channel,
+            text=message["text"],
+            blocks=message["blocks"],
+            metadata=metadata,
+            unfurl_links=False,
+        ).data
 
     def _find_posted(self, channel: str, delivery_id: int) -> str | None:
         """The ts of a message this delivery already posted, from its metadata, if any."""
@@ -268,6 +266,8 @@ class AlertRunner:
                 .where(
                     col(NpsResponse.score) <= 6,
                     col(NpsResponse.created_at) >= now - DETRACTOR_WINDOW,
+                    # An import of old answers is history, not news for the owner.
+                    col(NpsResponse.responded_at) >= now - DETRACTOR_WINDOW - timedelta(days=6),
                     col(Customer.owner_user_id).is_not(None),
                 )
             ).all()

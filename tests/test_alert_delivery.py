@@ -268,3 +268,23 @@ def test_a_process_killed_mid_post_is_not_posted_twice(scored, emulator, tmp_pat
     assert (
         delivery.status == "sent" and delivery.message_ts == emulator.messages_in(CHANNEL)[0]["ts"]
     )
+
+
+def test_posts_to_one_channel_are_spaced_across_runners(scored, emulator):
+    for _ in range(4):
+        add_subscription(scored)
+    second_engine = db.make_engine(scored.url.render_as_string(hide_password=False))
+    runners = [runner(scored, emulator, "one"), runner(second_engine, emulator, "two")]
+    for bot in runners:
+        bot.pace = 0.5
+    threads = [threading.Thread(target=bot.tick, args=(SLOT,)) for bot in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    posts = [c for c in emulator.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL]
+    assert len(posts) == 4 == len(emulator.messages_in(CHANNEL))
+    arrivals = sorted(call.at for call in posts)
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    assert min(gaps) >= 0.45, gaps
+    second_engine.dispose()

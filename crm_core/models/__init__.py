@@ -1,6 +1,11 @@
 """The CRM's tables. Importing this package registers all of them on SQLModel.metadata."""
 
-from crm_core.models.alerts import AlertDelivery, AlertFeedback, AlertSubscription
+from crm_core.models.alerts import (
+    AlertChannelPace,
+    AlertDelivery,
+    AlertFeedback,
+    AlertSubscription,
+)
 from crm_core.models.analytics import AnalyticsFit, CustomerScore
 from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBase, CustomerMerge
 from crm_core.models.delivery import Delivery
@@ -11,6 +16,7 @@ from crm_core.models.purchase_summary import PurchaseSummary, PurchaseSummarySta
 from crm_core.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "AlertChannelPace",
     "AlertDelivery",
     "AlertFeedback",
     "AlertSubscription",

@@ -80,3 +80,13 @@ class AlertFeedback(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, default=utcnow)
     )
+
+
+class AlertChannelPace(SQLModel, table=True):
+    # When the next post to a channel may go out: every poster, in any process, reserves its
+    # moment here, so posts to one channel keep Slack's pace of about one a second.
+    __tablename__ = "alert_channel_pace"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    next_post_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -1,4 +1,4 @@
-"""retention alerts: subscriptions, deliveries (the claims), feedback
+"""retention alerts: subscriptions, deliveries (the claims), feedback, channel pacing
 
 Revision ID: 0009
 Revises: 0008
@@ -42,6 +42,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_alert_delivery_status_next', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_alert_delivery_team_sub_slot', ['team_id', 'subscription_id', 'slot_at'], unique=False)
 
+    op.create_table('alert_channel_pace',
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('channel_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('next_post_at', crm_core.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('team_id', 'channel_id')
+    )
     op.create_table('alert_feedback',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -79,6 +85,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('alert_channel_pace')
     with op.batch_alter_table('alert_subscription', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_subscription_team_active')
 
