@@ -11,7 +11,7 @@ sends each new NPS detractor's owner a DM, once.
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +27,7 @@ from commands.results import AlertDigest
 from crm_core import deliveries
 from crm_core.alerts import claims, pacing
 from crm_core.alerts.claims import Claim
-from crm_core.alerts.digest import DigestFilter, build_digest
+from crm_core.alerts.digest import DigestFilter, RiskSnapshot, at_risk_snapshot, build_digest
 from crm_core.analytics.scoring import NotEnoughData, freshness, refresh_scores
 from crm_core.db import unit_of_work
 from crm_core.models import AlertSubscription, Customer, NpsResponse, utcnow
@@ -48,6 +48,7 @@ class TickReport:
     skipped: int = 0
     failed: int = 0
     gave_up: int = 0
+    lost: int = 0  # claims another process took over (their holder was presumed gone)
     detractors: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -84,8 +85,11 @@ class AlertRunner:
                 subscription = session.get(AlertSubscription, claim.subscription_id)
                 if subscription is not None:
                     by_channel[subscription.channel_id].append((claim, subscription))
+        snapshots = _Snapshots(self.engine, self.settings.analytics.churn_risk_threshold, now)
         with ThreadPoolExecutor(CHANNEL_THREADS, thread_name_prefix="crm-alerts") as pool:
-            outcomes = pool.map(self._deliver_all, by_channel.values(), [now] * len(by_channel))
+            outcomes = pool.map(
+                lambda items: self._deliver_all(items, now, snapshots), by_channel.values()
+            )
             for statuses in outcomes:
                 for status in statuses:
                     setattr(report, status, getattr(report, status) + 1)
@@ -105,11 +109,13 @@ class AlertRunner:
     # -- one delivery ----------------------------------------------------------------------
 
     def _deliver_all(
-        self, items: list[tuple[Claim, AlertSubscription]], now: datetime
+        self, items: list[tuple[Claim, AlertSubscription]], now: datetime, snapshots: _Snapshots
     ) -> list[str]:
-        return [self._deliver(claim, subscription, now) for claim, subscription in items]
+        return [self._deliver(claim, sub, now, snapshots) for claim, sub in items]
 
-    def _deliver(self, claim: Claim, subscription: AlertSubscription, now: datetime) -> str:
+    def _deliver(
+        self, claim: Claim, subscription: AlertSubscription, now: datetime, snapshots: _Snapshots
+    ) -> str:
         try:
             if claim.uncertain:
                 posted = self._find_posted(subscription.channel_id, claim.delivery_id)
@@ -125,7 +131,13 @@ class AlertRunner:
                     )
                     return "posted"
             with unit_of_work(self.engine) as session:
-                digest_result = self._digest(session, subscription, now, slot=claim.slot_at)
+                digest_result = self._digest(
+                    session,
+                    subscription,
+                    now,
+                    slot=claim.slot_at,
+                    snapshot=snapshots.of(subscription.team_id),
+                )
             digest = digest_result.digest
             remembered = dict(
                 total_value_at_risk=digest.total_value_at_risk, customer_ids=digest.customer_ids
@@ -141,7 +153,7 @@ class AlertRunner:
                 )
                 return "skipped"
             if not claims.start_posting(self.engine, claim, instance=self.instance, now=now):
-                return "skipped"  # another process took the claim over
+                return "lost"  # another process took the claim over
             response = self._post(
                 subscription.team_id,
                 subscription.channel_id,
@@ -168,7 +180,15 @@ class AlertRunner:
         status = claims.fail(self.engine, claim, instance=self.instance, now=now, error=error)
         return "gave_up" if status == "gave_up" else "failed"
 
-    def _digest(self, session, subscription: AlertSubscription, now: datetime, *, slot: datetime):
+    def _digest(
+        self,
+        session,
+        subscription: AlertSubscription,
+        now: datetime,
+        *,
+        slot: datetime,
+        snapshot: RiskSnapshot | None = None,
+    ) -> AlertDigest:
         threshold = self.settings.analytics.churn_risk_threshold
         previous = claims.previous_post(session, subscription_id=subscription.id, before=slot)
         digest = build_digest(
@@ -178,6 +198,7 @@ class AlertRunner:
             now=now,
             only=DigestFilter.of(subscription),
             previous=previous,
+            snapshot=snapshot,
         )
         return AlertDigest(digest, subscription, threshold)
 
@@ -190,27 +211,19 @@ class AlertRunner:
 
     def _post(self, team_id: str, channel: str, message: dict, *, delivery_id: int | None) -> dict:
         """chat.postMessage, at the channel's next free moment (one a PACE, in any process)."""
-        if self.pace > 0:
-            at = pacing.reserve(
-                self.engine,
-                team_id=team_id,
-                channel_id=channel,
-                now=utcnow(),
-                pace=timedelta(seconds=self.pace),
-            )
-            wait = (at - utcnow()).total_seconds()
-            if wait > 0:
-                time.sleep(wait)
         metadata = None
         if delivery_id is not None:
             metadata = {"event_type": METADATA_TYPE, "event_payload": {"delivery_id": delivery_id}}
-        return self.client.chat_postMessage(
-            channel=channel,
-            text=message["text"],
-            blocks=message["blocks"],
-            metadata=metadata,
-            unfurl_links=False,
-        ).data
+        with pacing.channel_turn(
+            self.engine, team_id=team_id, channel_id=channel, pace=timedelta(seconds=self.pace)
+        ):
+            return self.client.chat_postMessage(
+                channel=channel,
+                text=message["text"],
+                blocks=message["blocks"],
+                metadata=metadata,
+                unfurl_links=False,
+            ).data
 
     def _find_posted(self, channel: str, delivery_id: int) -> str | None:
         """The ts of a message this delivery already posted, from its metadata, if any."""
@@ -286,3 +299,24 @@ class AlertRunner:
             except SlackApiError as exc:
                 logger.warning("detractor DM for response %s failed: %s", response.id, exc)
         return sent
+
+
+class _Snapshots:
+    """Each workspace's at-risk customers, read once per tick however many digests use them."""
+
+    def __init__(self, engine: Engine, threshold: float, now: datetime) -> None:
+        self._engine, self._threshold, self._now = engine, threshold, now
+        self._taken: dict[str, RiskSnapshot] = {}
+        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._guard = threading.Lock()
+
+    def of(self, team_id: str) -> RiskSnapshot:
+        with self._guard:
+            lock = self._locks[team_id]
+        with lock:
+            if team_id not in self._taken:
+                with unit_of_work(self._engine) as session:
+                    self._taken[team_id] = at_risk_snapshot(
+                        session, team_id=team_id, alive_threshold=self._threshold, now=self._now
+                    )
+            return self._taken[team_id]

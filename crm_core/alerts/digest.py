@@ -67,6 +67,50 @@ class Digest:
         return self.total_value_at_risk - self.previous_total
 
 
+@dataclass(frozen=True)
+class AtRiskRow:
+    customer_id: int
+    value_at_risk: float
+    overdue: bool
+    owner_user_id: str | None
+    segment: str | None
+
+
+@dataclass(frozen=True)
+class RiskSnapshot:
+    """Every customer of a workspace at risk now, most value at risk first, less those reps
+    hid: read once and shared by all the subscriptions a scheduler tick delivers."""
+
+    fit: AnalyticsFit | None
+    rows: list[AtRiskRow]
+    hidden: int
+
+
+def at_risk_snapshot(
+    session: Session, *, team_id: str, alive_threshold: float, now: datetime
+) -> RiskSnapshot:
+    fit = latest_fit(session, team_id=team_id)
+    if fit is None:
+        return RiskSnapshot(None, [], 0)
+    hidden = hidden_customers(session, team_id=team_id, now=now)
+    score = CustomerScore
+    overdue = (col(score.frequency) > 0) & (
+        col(score.frequency) * (col(score.age) - col(score.recency))
+        > OVERDUE_FACTOR * col(score.recency)
+    )
+    value = func.coalesce(score.value_at_risk, 0.0)
+    rows = session.exec(
+        select(score.customer_id, value, overdue, Customer.owner_user_id, Customer.segment)
+        .join(Customer, col(Customer.id) == col(score.customer_id))
+        .where(score.team_id == team_id, (col(score.p_alive) < alive_threshold) | overdue)
+        .order_by(value.desc())
+    ).all()
+    kept = [
+        AtRiskRow(r[0], float(r[1]), bool(r[2]), r[3], r[4]) for r in rows if r[0] not in hidden
+    ]
+    return RiskSnapshot(fit, kept, len(hidden))
+
+
 def build_digest(
     session: Session,
     *,
@@ -76,66 +120,57 @@ def build_digest(
     only: DigestFilter = DigestFilter(),
     previous: AlertDelivery | None = None,
     listed: int = LISTED,
+    snapshot: RiskSnapshot | None = None,
 ) -> Digest:
     """The digest for a workspace (and a subscription's filter), against its previous post."""
-    fit = latest_fit(session, team_id=team_id)
+    if snapshot is None:
+        snapshot = at_risk_snapshot(
+            session, team_id=team_id, alive_threshold=alive_threshold, now=now
+        )
     previous_ids = set(previous.customer_ids or []) if previous else set()
     previous_total = previous.total_value_at_risk if previous else None
-    if fit is None:
+    if snapshot.fit is None:
         return Digest(None, 0, 0.0, previous_total, 0, [], [], 0)
-    hidden = hidden_customers(session, team_id=team_id, now=now)
-    score = CustomerScore
-    overdue = (col(score.frequency) > 0) & (
-        col(score.frequency) * (col(score.age) - col(score.recency))
-        > OVERDUE_FACTOR * col(score.recency)
-    )
-    conditions = [
-        score.team_id == team_id,
-        (col(score.p_alive) < alive_threshold) | overdue,
-        func.coalesce(score.value_at_risk, 0.0) >= only.min_value_at_risk,
+    segment = only.segment.lower() if only.segment else None
+    rows = [
+        row
+        for row in snapshot.rows
+        if row.value_at_risk >= only.min_value_at_risk
+        and (only.owner_user_id is None or row.owner_user_id == only.owner_user_id)
+        and (segment is None or (row.segment or "").lower() == segment)
     ]
-    joined = only.owner_user_id is not None or only.segment is not None
-    if only.owner_user_id:
-        conditions.append(Customer.owner_user_id == only.owner_user_id)
-    if only.segment:
-        conditions.append(func.lower(Customer.segment) == only.segment.lower())
-    base = select(score.customer_id, score.value_at_risk, overdue.label("overdue"))
-    if joined:
-        base = base.join(Customer, col(Customer.id) == col(score.customer_id))
-    rows = session.exec(
-        base.where(*conditions).order_by(func.coalesce(score.value_at_risk, 0.0).desc())
-    ).all()
-    rows = [row for row in rows if row[0] not in hidden]
-    total = float(sum(row[1] or 0.0 for row in rows))
-    new_ids = [row[0] for row in rows if row[0] not in previous_ids]
-    # New ones first, each group by value at risk (the query's order).
-    chosen = [row for row in rows if row[0] not in previous_ids][:listed]
-    chosen += [row for row in rows if row[0] in previous_ids][: listed - len(chosen)]
-    lines = _lines(session, team_id, chosen, previous_ids, now)
+    new = [row for row in rows if row.customer_id not in previous_ids]
+    # New ones first, each group by value at risk (the snapshot's order).
+    chosen = new[:listed]
+    chosen += [row for row in rows if row.customer_id in previous_ids][: listed - len(chosen)]
     return Digest(
-        fit=fit,
+        fit=snapshot.fit,
         customers=len(rows),
-        total_value_at_risk=total,
+        total_value_at_risk=sum(row.value_at_risk for row in rows),
         previous_total=previous_total,
-        new_customers=len(new_ids) if previous else len(rows),
-        lines=lines,
-        customer_ids=[row[0] for row in rows[:REMEMBERED]],
-        hidden=len(hidden),
+        new_customers=len(new) if previous else len(rows),
+        lines=_lines(session, team_id, chosen, previous_ids, now),
+        customer_ids=[row.customer_id for row in rows[:REMEMBERED]],
+        hidden=snapshot.hidden,
     )
 
 
 def _lines(
-    session: Session, team_id: str, chosen: list, previous_ids: set[int], now: datetime
+    session: Session,
+    team_id: str,
+    chosen: list[AtRiskRow],
+    previous_ids: set[int],
+    now: datetime,
 ) -> list[DigestLine]:
-    ids = [row[0] for row in chosen]
+    ids = [row.customer_id for row in chosen]
     values = customer_values(session, team_id=team_id, customer_ids=ids)
     reasons = churn_reasons(session, team_id=team_id, customer_ids=ids, now=now)
     return [
         DigestLine(
-            AtRisk(values[customer_id], reasons[customer_id]),
-            customer_id not in previous_ids,
-            bool(overdue),
+            AtRisk(values[row.customer_id], reasons[row.customer_id]),
+            row.customer_id not in previous_ids,
+            row.overdue,
         )
-        for customer_id, _, overdue in chosen
-        if customer_id in values
+        for row in chosen
+        if row.customer_id in values
     ]
