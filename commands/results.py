@@ -241,6 +241,7 @@ class AlertDigest:
     digest: Digest
     subscription: AlertSubscription | None
     threshold: float
+    stale: bool = False  # purchases arrived after the fit the scores come from
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def digest_message(result: AlertDigest, tz: tzinfo) -> dict[str, Any]:
         if digest.customers > shown:
             blocks.append(
                 blockkit.context(
-                    f"{number(digest.customers - shown)} more at risk: `churn top 50` lists them."
+                    f"… and {number(digest.customers - shown)} more at risk, not listed here."
                 )
             )
     blocks.append(blockkit.context(_footnote(result)))
@@ -88,6 +88,10 @@ def _footnote(result: AlertDigest) -> str:
         parts.append(f"subscription #{subscription.id}")
     if result.digest.hidden:
         parts.append(f'{number(result.digest.hidden)} hidden by snoozes or "not at risk"')
+    fit = result.digest.fit
+    if fit is not None:
+        fresh = " (purchases arrived since; the next refresh includes them)" if result.stale else ""
+        parts.append(f"scores of {fit.fitted_at:%Y-%m-%d %H:%M} UTC{fresh}")
     return " · ".join(parts)
 
 

@@ -285,6 +285,6 @@ def test_posts_to_one_channel_are_spaced_across_runners(scored, emulator):
     posts = [c for c in emulator.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL]
     assert len(posts) == 4 == len(emulator.messages_in(CHANNEL))
     arrivals = sorted(call.at for call in posts)
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     assert min(gaps) >= 0.45, gaps
     second_engine.dispose()

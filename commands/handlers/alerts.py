@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from commands.handlers.analytics import scores_status
 from commands.parser import user_id
 from commands.request import Request
 from commands.results import (
@@ -106,9 +107,12 @@ def unsubscribe(command: UnsubscribeAlerts, request: Request) -> AlertUnsubscrib
     return AlertUnsubscribed(subscription)
 
 
-def preview(command: PreviewAlerts, request: Request) -> AlertDigest:
+def preview(command: PreviewAlerts, request: Request) -> AlertDigest | Problem:
     session, actor = request.session, request.actor
     subscription = _chosen(request, command.subscription_id)
+    status = scores_status(request)  # the console refreshes stale scores first; Slack never
+    if isinstance(status, Problem):
+        return status
     threshold = request.settings.analytics.churn_risk_threshold
     previous = (
         claims.previous_post(session, subscription_id=subscription.id, before=actor.now)
@@ -123,7 +127,7 @@ def preview(command: PreviewAlerts, request: Request) -> AlertDigest:
         only=DigestFilter.of(subscription) if subscription else DigestFilter(),
         previous=previous,
     )
-    return AlertDigest(digest, subscription, threshold)
+    return AlertDigest(digest, subscription, threshold, stale=status.stale)
 
 
 def post_now(command: PostAlertNow, request: Request) -> AlertPosted | Problem:
