@@ -19,15 +19,22 @@ from crm_core.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def start_scheduler(settings: Settings, client: WebClient) -> BackgroundScheduler:
-    """Start ticking every minute (at second 5) on a daemon thread; `shutdown()` to stop."""
+def start_scheduler(
+    settings: Settings, client: WebClient, *, every_seconds: float | None = None
+) -> BackgroundScheduler:
+    """Start ticking every minute (at second 5), or every `every_seconds`, on a daemon
+    thread; `shutdown()` to stop."""
     runner = AlertRunner(db.open_engine(settings.database_url_with_password), settings, client)
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
+    trigger = (
+        {"trigger": "interval", "seconds": every_seconds}
+        if every_seconds
+        else {"trigger": "cron", "second": 5}
+    )
     scheduler.add_job(
         _tick,
-        "cron",
         args=[runner],
-        second=5,
+        **trigger,
         id="crm-alerts",
         max_instances=1,
         coalesce=True,

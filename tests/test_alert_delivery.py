@@ -288,3 +288,19 @@ def test_posts_to_one_channel_are_spaced_across_runners(scored, emulator):
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     assert min(gaps) >= 0.45, gaps
     second_engine.dispose()
+
+
+def test_the_scheduler_in_crm_serve_posts_a_due_digest(scored, emulator):
+    from bot.scheduler import start_scheduler
+
+    now = datetime.now(UTC)
+    add_subscription(scored, Schedule("daily", f"{now:%H:%M}", "UTC"))
+    client = web_client(token=BOT_TOKEN, base_url=emulator.base_url)
+    scheduler = start_scheduler(settings_for(scored), client, every_seconds=0.5)
+    try:
+        emulator.wait_for("chat.postMessage", timeout=20)
+    finally:
+        scheduler.shutdown()
+    [message] = emulator.messages_in(CHANNEL)
+    assert message["text"].startswith("Churn digest:")
+    assert [d.status for d in deliveries(scored)] == ["sent"]
