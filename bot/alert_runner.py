@@ -117,57 +117,39 @@ class AlertRunner:
         self, claim: Claim, subscription: AlertSubscription, now: datetime, snapshots: _Snapshots
     ) -> str:
         try:
-            if claim.uncertain:
-                posted = self._find_posted(subscription.channel_id, claim.delivery_id)
-                if posted is not None:  # an earlier attempt posted before its process stopped
-                    claims.finish(
-                        self.engine,
-                        claim,
-                        instance=self.instance,
-                        now=now,
-                        posted_ts=posted,
-                        total_value_at_risk=None,
-                        customer_ids=None,
-                    )
-                    return "posted"
             with unit_of_work(self.engine) as session:
-                digest_result = self._digest(
+                result = self._digest(
                     session,
                     subscription,
                     now,
                     slot=claim.slot_at,
                     snapshot=snapshots.of(subscription.team_id),
                 )
-            digest = digest_result.digest
-            remembered = dict(
-                total_value_at_risk=digest.total_value_at_risk, customer_ids=digest.customer_ids
-            )
-            if not digest.changed and subscription.quiet_when_unchanged:
+
+            def done(ts: str | None) -> None:  # what was posted, remembered for the next post
                 claims.finish(
                     self.engine,
                     claim,
                     instance=self.instance,
                     now=now,
-                    posted_ts=None,
-                    **remembered,
+                    posted_ts=ts,
+                    total_value_at_risk=result.digest.total_value_at_risk,
+                    customer_ids=result.digest.customer_ids,
                 )
+
+            if claim.uncertain:  # an earlier attempt may have posted before its process died
+                posted = self._find_posted(subscription.channel_id, claim.delivery_id)
+                if posted is not None:
+                    done(posted)
+                    return "posted"
+            if not result.digest.changed and subscription.quiet_when_unchanged:
+                done(None)
                 return "skipped"
             if not claims.start_posting(self.engine, claim, instance=self.instance, now=now):
                 return "lost"  # another process took the claim over
-            response = self._post(
-                subscription.team_id,
-                subscription.channel_id,
-                digest_message(digest_result, self._zone(subscription)),
-                delivery_id=claim.delivery_id,
-            )
-            claims.finish(
-                self.engine,
-                claim,
-                instance=self.instance,
-                now=now,
-                posted_ts=response["ts"],
-                **remembered,
-            )
+            message = digest_message(result, self._zone(subscription))
+            done(self._post(subscription.team_id, subscription.channel_id, message,
+                            delivery_id=claim.delivery_id)["ts"])  # fmt: skip
             return "posted"
         except SlackApiError as exc:
             error = str(exc.response.get("error") or exc.response.status_code)

@@ -122,6 +122,44 @@ class SlackSender:
         }
         return self.event(event, **kw)
 
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        response_url: str | None = None,
+        team: str | None = None,
+        user: str = "U0REP0001",
+        **kw,
+    ) -> Reply:
+        """A block_actions payload for one button: on a message (with its response_url) or,
+        without a response_url, on the App Home."""
+        team = team or self.team_id
+        payload: dict = {
+            "type": "block_actions",
+            "team": {"id": team, "domain": "acme-sales"},
+            "user": {"id": user, "team_id": team},
+            "api_app_id": "A0CRM",
+            "trigger_id": f"{next(_ids)}.2.abc",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "value": value,
+                    "action_ts": "1700000001.000200",
+                }
+            ],
+        }
+        if response_url:
+            payload["response_url"] = response_url
+            payload["channel"] = {"id": "C0SALES"}
+            payload["container"] = {"type": "message", "message_ts": "1700000000.000100"}
+        else:
+            payload["container"] = {"type": "view", "view_id": "V0HOME"}
+            payload["view"] = {"id": "V0HOME", "type": "home"}
+        return self.interaction(payload, **kw)
+
     def interaction(self, payload: dict, **kw) -> Reply:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded", **kw)

@@ -85,34 +85,14 @@ def test_alerts_test_posts_the_digest_now(slack, emulator):
 
 
 def test_snooze_button_stores_feedback_for_the_clicker(slack, emulator, engine):
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1", "domain": "acme-sales"},
-        "user": {"id": "U0REP0001", "team_id": "T1"},
-        "api_app_id": "A0CRM",
-        "trigger_id": "1.2.abc",
-        "response_url": emulator.response_url("snooze"),
-        "channel": {"id": "C0SALES"},
-        "container": {"type": "message", "message_ts": "1700000000.000100"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": "crm_snooze:1",
-                "block_id": "b1",
-                "value": "1",
-                "action_ts": "1700000001.000200",
-            }
-        ],
-    }
-    assert slack.interaction(payload).status == 200
+    clicked = slack.click("crm_snooze:1", "1", response_url=emulator.response_url("snooze"))
+    assert clicked.status == 200
     [answer] = emulator.wait_for("response_url")
     assert "Snoozed" in answer.args["text"] and answer.args["response_type"] == "ephemeral"
     with unit_of_work(engine) as session:
         [feedback] = session.exec(select(AlertFeedback)).all()
     assert (feedback.customer_id, feedback.kind, feedback.user_id) == (1, "snooze", "U0REP0001")
     # A customer of another workspace cannot be snoozed from this one.
-    payload["team"]["id"] = payload["user"]["team_id"] = "T2"
-    payload["response_url"] = emulator.response_url("foreign")
-    slack.interaction(payload)
+    slack.click("crm_snooze:1", "1", response_url=emulator.response_url("other"), team="T2")
     answer = emulator.wait_for("response_url", count=2)[-1]
     assert "could not record" in answer.args["text"]

@@ -201,26 +201,10 @@ def test_a_rate_limited_post_is_retried_and_succeeds(slack, emulator):
 
 
 def test_a_button_runs_its_command_for_the_clicker(slack, emulator):
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1", "domain": "acme-sales"},
-        "user": {"id": "U0REP0001", "team_id": "T1"},
-        "api_app_id": "A0CRM",
-        "trigger_id": "1.2.abc",
-        "response_url": emulator.response_url("button"),
-        "channel": {"id": "C0SALES"},
-        "container": {"type": "message", "message_ts": "1700000000.000100"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": "crm_run:0",
-                "block_id": "b1",
-                "value": "customer acme",
-                "action_ts": "1700000001.000200",
-            }
-        ],
-    }
-    assert slack.interaction(payload).status == 200
+    clicked = slack.click(
+        "crm_run:0", "customer acme", response_url=emulator.response_url("button")
+    )
+    assert clicked.status == 200
     [answer] = emulator.wait_for("response_url")
     assert "Acme Corp" in answer.args["text"] + json.dumps(answer.args.get("blocks"))
 

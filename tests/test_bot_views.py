@@ -245,25 +245,7 @@ def test_a_submission_is_saved_once_and_confirmed(slack, emulator, engine, acme)
 
 
 def test_a_button_on_the_home_tab_answers_in_a_direct_message(slack, emulator):
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1"},
-        "user": {"id": "U0REP0001", "team_id": "T1"},
-        "api_app_id": "A0CRM",
-        "trigger_id": "1.2.home",
-        "container": {"type": "view", "view_id": "V0HOME"},
-        "view": {"id": "V0HOME", "type": "home"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": "crm_run:0",
-                "block_id": "b",
-                "value": "customer acme",
-                "action_ts": "1700000001.000200",
-            }
-        ],
-    }
-    assert slack.interaction(payload).status == 200
+    assert slack.click("crm_run:0", "customer acme").status == 200  # no response_url: Home
     [posted] = emulator.wait_for("chat.postMessage")
     assert posted.args["channel"] == "U0REP0001"
     assert "Acme Corp" in posted.args["text"] + texts(posted.json("blocks"))
