@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from bot.client import posting_client
 from commands.results import AlertDigest
 from crm_core import deliveries
 from crm_core.alerts import claims, pacing
@@ -64,6 +65,7 @@ class AlertRunner:
         pace: float = PACE,
     ) -> None:
         self.engine, self.settings, self.client = engine, settings, client
+        self.poster = posting_client(client)
         self.instance = instance or claims.this_instance()
         self.pace = pace
 
@@ -199,7 +201,7 @@ class AlertRunner:
         with pacing.channel_turn(
             self.engine, team_id=team_id, channel_id=channel, pace=timedelta(seconds=self.pace)
         ):
-            return self.client.chat_postMessage(
+            return self.poster.chat_postMessage(
                 channel=channel,
                 text=message["text"],
                 blocks=message["blocks"],

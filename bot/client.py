@@ -35,6 +35,21 @@ def web_client(token: str | None = None, base_url: str | None = None) -> WebClie
     return client
 
 
+def posting_client(client: WebClient) -> WebClient:
+    """The same client for posts that must not be repeated blindly (scheduled alerts): it
+    still retries 429 (Slack refused the call) and 5xx, but not a dropped connection, after
+    which Slack may already have posted; the alert runner looks in the channel instead."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        # Given explicitly: WebClient's defaults include a connection-error retry.
+        retry_handlers=[
+            h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)
+        ],
+    )
+
+
 def permalink(client: WebClient, channel: str, ts: str | None) -> str | None:
     """The link to a message, or None when Slack will not give one (it is not essential)."""
     if not ts:

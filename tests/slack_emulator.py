@@ -67,6 +67,7 @@ APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 _ANSWERED_IN_ACK = frozenset({"view_submission", "block_suggestion"})
 
 Handler = Callable[["Call"], dict[str, Any]]
+_DROP = 0  # a _Reply status meaning: close the connection without answering
 
 
 @dataclass
@@ -157,6 +158,7 @@ class SlackEmulator:
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)  # method -> seconds, in turn
+        self._drops: dict[str, int] = defaultdict(int)  # method -> calls left unanswered
         self._messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # oldest first
         self._sequences: dict[str, int] = defaultdict(int)
         self._filenames: dict[str, str] = {}  # file id -> name given to getUploadURLExternal
@@ -282,6 +284,13 @@ class SlackEmulator:
         with self._changed:
             self._delays[method].extend([seconds] * times)
 
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method` (a post is stored), then close the
+        connection without answering: the client sees a dropped connection, not an error,
+        and cannot tell whether its call took effect."""
+        with self._changed:
+            self._drops[method] += times
+
     def reset(self) -> None:
         """Forget the calls, posted messages, uploads, pending failures and delays and Socket
         Mode acknowledgements; keep users, channels, tokens, handlers and open Socket Mode
@@ -290,6 +299,7 @@ class SlackEmulator:
             self._calls.clear()
             self._failures.clear()
             self._delays.clear()
+            self._drops.clear()
             self._messages.clear()
             self._filenames.clear()
             self.uploads.clear()
@@ -512,6 +522,10 @@ class SlackEmulator:
             self._changed.notify_all()
         if delay > 0:
             time.sleep(delay)  # outside the lock: other calls go on meanwhile
+        with self._changed:
+            if self._drops.get(call.method):
+                self._drops[call.method] -= 1
+                return _Reply(_DROP, "")
         return reply
 
     def _api_reply(self, call: Call) -> _Reply:
@@ -864,6 +878,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             reply = self.server.emulator._serve(url.path, url.query, self.headers, body)
         except Exception as exc:  # an emulator bug: surface it to the client, not as a hang
             reply = _Reply(500, {"ok": False, "error": f"emulator_error: {exc!r}"})
+        if reply.status == _DROP:  # drop_next(): hang up without an answer
+            self.close_connection = True
+            return
         if isinstance(reply.body, str):
             data, content_type = reply.body.encode(), "text/plain; charset=utf-8"
         else:

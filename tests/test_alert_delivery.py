@@ -304,3 +304,18 @@ def test_the_scheduler_in_crm_serve_posts_a_due_digest(scored, emulator):
     [message] = emulator.messages_in(CHANNEL)
     assert message["text"].startswith("Churn digest:")
     assert [d.status for d in deliveries(scored)] == ["sent"]
+
+
+def test_a_post_whose_answer_was_lost_is_not_posted_again(scored, emulator):
+    add_subscription(scored)
+    emulator.drop_next("chat.postMessage")  # Slack posts it, then the connection drops
+    bot = runner(scored, emulator)
+    assert bot.tick(SLOT).failed == 1
+    assert len(emulator.messages_in(CHANNEL)) == 1
+    # The retry looks in the channel first, finds the message, and posts nothing more.
+    assert bot.tick(SLOT + timedelta(minutes=2)).posted == 1
+    assert len(emulator.messages_in(CHANNEL)) == 1
+    [delivery] = deliveries(scored)
+    assert (
+        delivery.status == "sent" and delivery.message_ts == emulator.messages_in(CHANNEL)[0]["ts"]
+    )

@@ -5,13 +5,14 @@ inserts the row (ON CONFLICT DO NOTHING) before it builds or posts anything: of 
 instances, or overlapping runs, one gets the row and the others move on. The row then goes
 
     claimed -> posting -> sent          (or skipped: nothing new, the subscription is quiet)
-                       -> failed -> (claimed again after a backoff) ... -> gave_up
+                       -> failed -> (uncertain after a backoff) -> ... -> gave_up
 
 Every change is a compare-and-set on (status, claimed_by), so a process that lost its claim
 cannot overwrite the one that took over. A claim carries a lease: a process killed while
-`claimed` leaves a row another tick re-claims when the lease ends; one killed while `posting`
-may or may not have posted, so that row comes back as `uncertain` and the poster looks for
-the message (by its metadata) before posting again.
+`claimed` leaves a row another tick re-claims when the lease ends. One killed while
+`posting`, or an attempt that failed (its answer may have been lost after Slack posted),
+may or may not have posted: that row comes back as `uncertain`, and the poster looks for
+the message (by its metadata) in the channel before posting again.
 """
 
 from __future__ import annotations
@@ -124,19 +125,21 @@ def claim_due(
 
 
 def _reclaim(engine: Engine, *, now: datetime, instance: str) -> list[Claim]:
-    """Failed deliveries due for another attempt, and claims whose holder stopped."""
+    """Failed deliveries due for another attempt, and claims whose holder stopped.
+
+    A failed attempt may still have posted (a reply lost to a dropped connection), and so
+    may a holder that stopped while posting: both come back uncertain, to be looked for
+    in the channel before posting again. A holder that stopped before posting did not post.
+    """
     claims = []
     table = AlertDelivery
     for was, becomes in (
+        (and_(col(table.status) == "claimed", col(table.lease_until) < now), "claimed"),
         (
             or_(
                 and_(col(table.status) == "failed", col(table.next_attempt_at) <= now),
-                and_(col(table.status) == "claimed", col(table.lease_until) < now),
+                and_(col(table.status).in_(["posting", "uncertain"]), col(table.lease_until) < now),
             ),
-            "claimed",
-        ),
-        (
-            and_(col(table.status).in_(["posting", "uncertain"]), col(table.lease_until) < now),
             "uncertain",
         ),
     ):
