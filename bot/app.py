@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.alert_runner import AlertRunner
-from bot.identity import TimeZones
+from bot.identity import SlackUsers
 from bot.listeners import alert_buttons, buttons, home, log_modal, mentions, slash
 from bot.slack_side import BotSlackSide
 from commands import Backend
@@ -26,10 +26,11 @@ LISTENER_THREADS = 32
 
 @dataclass
 class BotContext:
-    """What every listener needs: the backend, time zones, and threads for slow answers."""
+    """What every listener needs: the backend, Slack users' profiles, and threads for slow
+    answers."""
 
     backend: Backend
-    zones: TimeZones
+    users: SlackUsers
     # Commands run here so a slow one can be answered later while Slack gets its ack in time.
     workers: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(8, thread_name_prefix="crm-command")
@@ -65,7 +66,8 @@ def build_app(
     engine = db.open_engine(settings.database_url_with_password)
     slack = BotSlackSide(client, AlertRunner(engine, settings, client))
     context = BotContext(
-        backend=Backend(engine, settings, slack), zones=TimeZones(client, settings.default_timezone)
+        backend=Backend(engine, settings, slack),
+        users=SlackUsers(client, settings.default_timezone),
     )
     slash.register(app, context, settings.slack.command)
     mentions.register(app, context)

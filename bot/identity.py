@@ -15,42 +15,56 @@ from commands import Actor
 from crm_core.settings import Settings
 
 logger = logging.getLogger(__name__)
-# A user's time zone is asked of Slack at most once an hour per process.
+# A user's profile (time zone, admin) is asked of Slack at most once an hour per process.
 TTL_SECONDS = 3600
 
 
-class TimeZones:
-    """users.info time zones, cached; the default zone when Slack cannot say."""
+class SlackUsers:
+    """What users.info says of a user, cached: the time zone (the default when Slack cannot
+    say) and whether they administer the workspace (admin or owner)."""
 
     def __init__(self, client: WebClient, default: str) -> None:
         self._client = client
         self._default = ZoneInfo(default)
-        self._known: dict[tuple[str, str], tuple[float, tzinfo]] = {}
+        self._known: dict[tuple[str, str], tuple[float, tzinfo, bool]] = {}
         self._lock = threading.Lock()
 
-    def of(self, team_id: str, user_id: str) -> tzinfo:
+    def zone(self, team_id: str, user_id: str) -> tzinfo:
+        return self._profile(team_id, user_id)[0]
+
+    def is_admin(self, team_id: str, user_id: str) -> bool:
+        return self._profile(team_id, user_id)[1]
+
+    def _profile(self, team_id: str, user_id: str) -> tuple[tzinfo, bool]:
         key = (team_id, user_id)
         with self._lock:
             cached = self._known.get(key)
         if cached and time.monotonic() - cached[0] < TTL_SECONDS:
-            return cached[1]
-        zone = self._ask(user_id)
+            return cached[1], cached[2]
+        zone, admin = self._ask(user_id)
         with self._lock:
-            self._known[key] = (time.monotonic(), zone)
-        return zone
+            self._known[key] = (time.monotonic(), zone, admin)
+        return zone, admin
 
-    def _ask(self, user_id: str) -> tzinfo:
+    def _ask(self, user_id: str) -> tuple[tzinfo, bool]:
         try:
-            name = self._client.users_info(user=user_id)["user"].get("tz")
-            return ZoneInfo(name) if name else self._default
-        except (SlackApiError, ZoneInfoNotFoundError, KeyError) as exc:
-            logger.warning("no time zone for %s (%s); using %s", user_id, exc, self._default)
-            return self._default
+            user = self._client.users_info(user=user_id)["user"]
+        except (SlackApiError, KeyError) as exc:
+            logger.warning("no profile for %s (%s); using %s", user_id, exc, self._default)
+            return self._default, False
+        admin = bool(user.get("is_admin") or user.get("is_owner"))
+        try:
+            return (ZoneInfo(user["tz"]) if user.get("tz") else self._default), admin
+        except ZoneInfoNotFoundError:
+            logger.warning(
+                "unknown time zone %r for %s; using %s", user["tz"], user_id, self._default
+            )
+            return self._default, admin
 
 
 def slack_actor(
     settings: Settings,
-    zones: TimeZones,
+    users: SlackUsers,
     *,
     team_id: str,
     user_id: str,
@@ -63,8 +77,9 @@ def slack_actor(
     return Actor(
         team_id=team_id,
         user_id=user_id,
-        tz=zones.of(team_id, user_id),
-        role="admin" if user_id in settings.admins else "rep",
+        tz=users.zone(team_id, user_id),
+        # Admins: those app.yaml names, and the workspace's own admins and owners.
+        role="admin" if user_id in settings.admins or users.is_admin(team_id, user_id) else "rep",
         source="slack",
         permalink=permalink,
         idempotency_key=idempotency_key,

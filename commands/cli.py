@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 
 from commands.console import ask, chat
-from crm_core import db, demo, importing
+from crm_core import audit, db, demo, importing
 from crm_core.analytics.scoring import refresh_scores
 from crm_core.errors import CrmError
 from crm_core.overview import workspace_overview
@@ -126,6 +126,11 @@ def import_command(console: Console, kind: str, file: Path, dayfirst: bool) -> N
             dayfirst=dayfirst,
             on_progress=advance,
         )
+        counts = {"added": summary.added, "updated": summary.updated}
+        audit.record(
+            session, team_id=settings.team_id, user_id=None, action="import",
+            target=f"{kind} from {file.name}", detail=counts,
+        )  # fmt: skip
     click.echo(import_summary_text(summary, file), nl=False)
 
 

@@ -14,6 +14,7 @@ import click
 from commands import results
 from commands.actor import Actor, Backend
 from commands.dispatch import dispatch
+from commands.results import ExportReady
 from reports.charts import CHARTS, render_chart
 from reports.chat import render_message, render_text
 
@@ -71,6 +72,9 @@ def ask(
             raise click.ClickException(f"this answer has no chart; charts come with {CHARTS}")
         if picture is not None:
             Path(chart).write_bytes(picture)
+    if isinstance(answer.result, ExportReady):  # the files go where the operator runs it
+        for name, data in answer.result.files.items():
+            Path(name).write_bytes(data)
     if as_json:
         click.echo(json.dumps(render_message(answer, actor.tz), indent=2, ensure_ascii=False))
     else:

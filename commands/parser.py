@@ -10,12 +10,15 @@ from commands.verbs import (
     AddCustomer,
     Command,
     CompleteFollowUp,
+    ExportCustomer,
     FindCustomers,
+    ForgetCustomer,
     Help,
     ListFollowUps,
     LogInteraction,
     RecordNps,
     RecordPurchase,
+    ShowAudit,
     ShowCac,
     ShowChurnRate,
     ShowChurnRisk,
@@ -119,6 +122,12 @@ def parse(text: str) -> Command:
             return parse_alerts(rest, user_id)
         except AlertsParseError as exc:
             raise ParseError(exc.verb, exc.problem) from None
+    if verb == "export":
+        return ExportCustomer(_required(rest, "export", "export whom? e.g. export Acme"))
+    if verb in ("forget", "erase"):
+        return _forget(rest)
+    if verb == "audit":
+        return ShowAudit(_days(rest, "audit"))
     if verb in ("help", "?", "usage"):
         return Help(rest.lower().strip() or None)
     raise UnknownVerb(word)
@@ -288,6 +297,27 @@ def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
     if head:
         raise ParseError("churn", f"{head!r} is not something churn understands")
     return ShowChurnRisk(top, _owner(extra.get("owner"), "churn"))
+
+
+def _forget(rest: str) -> ForgetCustomer:
+    text = _required(rest, "forget", "forget whom? e.g. forget Acme")
+    confirmed = text.lower().endswith(" confirm")
+    if confirmed:
+        text = text[: -len(" confirm")].strip()
+    return ForgetCustomer(text, confirmed)
+
+
+def _days(rest: str, verb: str) -> int:
+    """ "" (a week), "last 7 days", "last 2 weeks", "last month" -> a number of days."""
+    text = rest.strip().lower()
+    if not text:
+        return 7
+    match = re.fullmatch(r"(?:last\s+)?(\d+)?\s*(day|week|month)s?", text)
+    if not match:
+        raise ParseError(
+            verb, f"{rest.strip()!r} is not a period; write e.g. last 7 days or last 2 weeks"
+        )
+    return int(match[1] or 1) * {"day": 1, "week": 7, "month": 30}[match[2]]
 
 
 def _retention(rest: str) -> ShowRetention:

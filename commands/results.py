@@ -17,12 +17,14 @@ from crm_core.models import (
     AlertDelivery,
     AlertSubscription,
     AnalyticsFit,
+    AuditEvent,
     Contact,
     Customer,
     Interaction,
     NpsResponse,
     Purchase,
 )
+from crm_core.privacy import Erasure
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,34 @@ class AlertPosted:
     message_ts: str
 
 
+@dataclass(frozen=True)
+class ExportReady:
+    """A customer's data, for the admin who asked only: the front end delivers the files."""
+
+    customer_id: int
+    files: dict[str, bytes]
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ForgetConfirm:
+    """What `forget` would erase; nothing is erased until the confirming command runs."""
+
+    card: Customer360
+    confirm_command: str
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    erasure: Erasure
+
+
+@dataclass(frozen=True)
+class AuditLog:
+    events: list[AuditEvent]
+    days: int
+
+
 Result = (
     CustomerCard
     | Logged
@@ -278,6 +308,10 @@ Result = (
     | AlertUnsubscribed
     | AlertDigest
     | AlertPosted
+    | ExportReady
+    | ForgetConfirm
+    | Forgotten
+    | AuditLog
 )
 
 

@@ -155,6 +155,22 @@ class PostAlertNow:
     subscription_id: int | None = None
 
 
+@dataclass(frozen=True)
+class ExportCustomer:
+    customer: str
+
+
+@dataclass(frozen=True)
+class ForgetCustomer:
+    customer: str
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class ShowAudit:
+    days: int = 7
+
+
 Command = (
     LogInteraction
     | ShowCustomer
@@ -179,4 +195,7 @@ Command = (
     | UnsubscribeAlerts
     | PreviewAlerts
     | PostAlertNow
+    | ExportCustomer
+    | ForgetCustomer
+    | ShowAudit
 )

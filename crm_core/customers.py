@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, delete, select
 
+from crm_core import audit
 from crm_core.errors import (
     AmbiguousCustomer,
     CustomerNotFound,
@@ -278,6 +279,10 @@ def merge_customers(
     )
     session.add(record)
     session.add(kept)
+    audit.record(
+        session, team_id=team_id, user_id=merged_by, action="merge",
+        target=f"customer #{merge_id} into #{keep_id}", detail=moved,
+    )  # fmt: skip
     session.flush()
     # The duplicate's scores go with it; the next analytics refresh scores the merged history.
     for derived in (CustomerScore, PurchaseSummary):

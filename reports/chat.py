@@ -155,6 +155,8 @@ def _buttons(result: object) -> list[blockkit.Block]:
             return [_run(f"Open {a.value.name}", f"customer #{a.value.customer_id}") for a in items]
         case results.ClvOne(card=card):
             return [_run("Open 360", f"customer #{card.customer.id}")]
+        case results.ForgetConfirm(card=card, confirm_command=command):
+            return [_run(f"Erase {card.customer.name}", command, "danger")]
         case results.DidYouMean(choices=choices) | results.Problem(choices=choices):
             return [_run(c.label, c.command) for c in choices]
         case results.NotFound(suggestions=suggestions, add_command=add_command):

@@ -143,6 +143,7 @@ class SlackEmulator:
             "chat.getPermalink": self._get_permalink,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
+            "conversations.open": self._conversations_open,
             "views.open": self._view,
             "views.publish": self._view,
             "views.update": self._view,
@@ -743,6 +744,16 @@ class SlackEmulator:
                 }
             )
         return {"ok": True, "files": files}
+
+    def _conversations_open(self, call: Call) -> dict[str, Any]:
+        """The direct-message channel with a user (arg `users`): D + the user id."""
+        users = str(call.args.get("users") or "")
+        if not users or "," in users:
+            return {
+                "ok": False,
+                "error": "users_list_not_supplied" if not users else "not_supported",
+            }
+        return {"ok": True, "channel": {"id": f"D{users}", "is_im": True, "user": users}}
 
     def _connections_open(self, call: Call) -> dict[str, Any]:
         """A fresh WebSocket URL for Socket Mode; only an app-level token may ask for one."""

@@ -38,7 +38,7 @@ def slack(engine: Engine, emulator: SlackEmulator) -> Iterator[SlackSender]:
     with unit_of_work(engine) as session:
         load_cdnow(session, customers=200)
         refresh_scores(session, team_id="T1", settings=Settings().analytics, now=CDNOW_END)
-    with running_bot(engine, emulator) as sender:
+    with running_bot(engine, emulator, admins=["U0ADMIN01"]) as sender:
         emulator.reset()
         yield sender
     assert_slack_would_accept(emulator)
@@ -55,11 +55,14 @@ def subscriptions(engine: Engine) -> list[AlertSubscription]:
 
 
 def test_subscribing_checks_the_channel_with_slack(slack, emulator, engine):
-    reply = slack.slash(
-        "alerts subscribe <#C0OUTSIDE|outside>", response_url=emulator.response_url()
-    )
+    # Another channel than the one typed in takes an admin.
+    outside = "alerts subscribe <#C0OUTSIDE|outside>"
+    reply = slack.slash(outside, response_url=emulator.response_url())
+    assert "only an admin can subscribe a channel other than" in said(reply)
+    admin = {"user": "U0ADMIN01", "response_url": emulator.response_url()}
+    reply = slack.slash(outside, **admin)
     assert "not in" in said(reply) and "/invite" in said(reply)
-    reply = slack.slash("alerts subscribe <#C0GONE|gone>", response_url=emulator.response_url())
+    reply = slack.slash("alerts subscribe <#C0GONE|gone>", **admin)
     assert "can't find the channel" in said(reply)
     assert subscriptions(engine) == []
     reply = slack.slash("alerts subscribe daily at 9:00", response_url=emulator.response_url())

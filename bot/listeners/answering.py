@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from commands import Actor, dispatch
-from commands.results import Answer
+from commands.results import Answer, ExportReady
 from reports.charts import render_chart
 from reports.chat import render_message
 
@@ -73,8 +73,28 @@ def message(answer: Answer, actor: Actor) -> dict[str, Any]:
 
 
 def visibility(answer: Answer) -> str:
-    """Who sees a slash command's or button's answer: the channel only when asked to share."""
+    """Who sees a slash command's or button's answer: the channel only when asked to share
+    (never an export's, which is for the admin who asked)."""
+    if isinstance(answer.result, ExportReady):
+        return "ephemeral"
     return "in_channel" if answer.share else "ephemeral"
+
+
+def deliver_export(client: WebClient, answer: Answer, actor: Actor) -> bool:
+    """Send an export's files to the asker only, in a direct message; False if none."""
+    result = answer.result
+    if not isinstance(result, ExportReady):
+        return False
+    dm = client.conversations_open(users=actor.user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=dm,
+        file_uploads=[
+            {"content": data, "filename": name, "title": name}
+            for name, data in result.files.items()
+        ],
+        initial_comment=f"Everything held on customer #{result.customer_id}, as you asked.",
+    )
+    return True
 
 
 def upload_chart(

@@ -29,11 +29,12 @@ def register(app: App, context: BotContext) -> None:
         ack()
         actor = slack_actor(
             context.backend.settings,
-            context.zones,
+            context.users,
             team_id=team_of(body),
             user_id=body["user"]["id"],
         )
         answer = answering.answer(context, action["value"], actor)
+        answering.deliver_export(client, answer, actor)
         if not body.get("response_url"):  # a button on the App Home: answer in a DM
             client.chat_postMessage(channel=actor.user_id, **answering.message(answer, actor))
             return

@@ -26,7 +26,7 @@ def register(app: App, context: BotContext) -> None:
             return  # the Messages tab
         actor = slack_actor(
             context.backend.settings,
-            context.zones,
+            context.users,
             team_id=body.get("team_id") or event.get("team"),
             user_id=event["user"],
         )

@@ -72,7 +72,7 @@ def register(app: App, context: BotContext) -> None:
     def submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         team_id, user_id = team_of(body), body["user"]["id"]
         actor = slack_actor(
-            context.backend.settings, context.zones, team_id=team_id, user_id=user_id
+            context.backend.settings, context.users, team_id=team_id, user_id=user_id
         )
         values = view["state"]["values"]
         customer = _selected(values, views.CUSTOMER_BLOCK, views.CUSTOMER_SELECT)

@@ -50,7 +50,7 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
     text, chart = answering.chart_asked(text)
     actor = slack_actor(
         context.backend.settings,
-        context.zones,
+        context.users,
         team_id=team_id,
         user_id=event["user"],
         permalink=permalink(client, event["channel"], event["ts"]),
@@ -63,5 +63,6 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
     client.chat_postMessage(
         channel=event["channel"], thread_ts=thread, **answering.message(answer, actor)
     )
+    answering.deliver_export(client, answer, actor)
     if chart:
         answering.upload_chart(client, answer, channel=event["channel"], thread_ts=thread)

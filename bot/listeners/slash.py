@@ -34,7 +34,7 @@ def register(app: App, context: BotContext, command_name: str) -> None:
         asker = partial(
             slack_actor,
             context.backend.settings,
-            context.zones,
+            context.users,
             team_id=command["team_id"],
             user_id=command["user_id"],
             wants_chart=chart,
@@ -55,6 +55,7 @@ def register(app: App, context: BotContext, command_name: str) -> None:
                 response_type=answering.visibility(answered.answer),
                 replace_original=False,
             )
+        answering.deliver_export(client, answered.answer, answered.actor)
         if chart and not answering.upload_chart(
             client, answered.answer, channel=command["channel_id"]
         ):

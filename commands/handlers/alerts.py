@@ -16,6 +16,7 @@ from commands.results import (
     AlertUnsubscribed,
     Problem,
 )
+from commands.roles import admin_only
 from commands.verbs import (
     ListAlerts,
     PostAlertNow,
@@ -23,6 +24,7 @@ from commands.verbs import (
     SubscribeAlerts,
     UnsubscribeAlerts,
 )
+from crm_core import audit
 from crm_core.alerts import claims, subscriptions
 from crm_core.alerts.digest import DigestFilter, build_digest
 from crm_core.alerts.schedule import Schedule
@@ -37,6 +39,15 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
             "which channel? name it, e.g. alerts subscribe #sales-alerts (from Slack, the "
             "channel you type in is the default)"
         )
+    if channel_id != actor.channel_id and (
+        refused := admin_only(
+            request,
+            "subscribe",
+            "subscribe a channel other than the one you type in",
+            f"channel {channel_id}",
+        )  # fmt: skip
+    ):
+        return refused
     channel_name = None
     if request.slack is not None:
         channel = request.slack.channel(channel_id)
@@ -75,6 +86,10 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
         quiet_when_unchanged=command.quiet,
         now=actor.now,
     )
+    audit.record(
+        request.session, team_id=actor.team_id, user_id=actor.user_id, action="subscribe",
+        target=f"alerts #{subscription.id} to channel {channel_id}", at=actor.now,
+    )  # fmt: skip
     return AlertSubscribed(subscription, schedule.describe(), schedule.next_slot(actor.now))
 
 
@@ -104,6 +119,10 @@ def unsubscribe(command: UnsubscribeAlerts, request: Request) -> AlertUnsubscrib
     subscription = subscriptions.unsubscribe(
         request.session, team_id=request.team_id, subscription_id=command.subscription_id
     )
+    audit.record(
+        request.session, team_id=request.team_id, user_id=request.actor.user_id,
+        action="unsubscribe", target=f"alerts #{subscription.id}", at=request.actor.now,
+    )  # fmt: skip
     return AlertUnsubscribed(subscription)
 
 

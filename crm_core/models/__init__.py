@@ -7,6 +7,7 @@ from crm_core.models.alerts import (
     AlertSubscription,
 )
 from crm_core.models.analytics import AnalyticsFit, CustomerScore
+from crm_core.models.audit import AuditEvent
 from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBase, CustomerMerge
 from crm_core.models.delivery import Delivery
 from crm_core.models.interaction import Interaction, InteractionKind, InteractionSource
@@ -21,6 +22,7 @@ __all__ = [
     "AlertFeedback",
     "AlertSubscription",
     "AnalyticsFit",
+    "AuditEvent",
     "CustomerScore",
     "Contact",
     "ContactBase",
