@@ -63,7 +63,7 @@ def build_app(
         # waits for its command on BotContext.workers, so these threads mostly sleep.
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="crm-listener"),
     )
-    engine = db.open_engine(settings.database_url_with_password)
+    engine = db.engine_for(settings)
     slack = BotSlackSide(client, AlertRunner(engine, settings, client))
     context = BotContext(
         backend=Backend(engine, settings, slack),

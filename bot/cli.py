@@ -108,7 +108,7 @@ def alerts_run(ctx: click.Context, every: bool) -> None:
         raise click.ClickException(
             "SLACK_BOT_TOKEN is not set: alerts are posted with the bot token"
         )
-    engine = db.open_engine(settings.database_url_with_password)
+    engine = db.engine_for(settings)
     report = AlertRunner(engine, settings, web_client()).tick(every=every)
     click.echo(
         f"alerts: {report.posted} posted, {report.skipped} skipped (quiet), {report.failed} "

@@ -24,7 +24,7 @@ def start_scheduler(
 ) -> BackgroundScheduler:
     """Start ticking every minute (at second 5), or every `every_seconds`, on a daemon
     thread; `shutdown()` to stop."""
-    runner = AlertRunner(db.open_engine(settings.database_url_with_password), settings, client)
+    runner = AlertRunner(db.engine_for(settings), settings, client)
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
     trigger = (
         {"trigger": "interval", "seconds": every_seconds}

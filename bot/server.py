@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 def make_wsgi(settings: Settings):
     """The WSGI application for these settings (tokens and secret from the environment)."""
     app = build_app(settings, client=web_client())
-    engine = db.open_engine(settings.database_url_with_password)
+    engine = db.engine_for(settings)
     with db.unit_of_work(engine) as session:
         name_index.warm_up(session)
     return wsgi_app(app, engine)

@@ -41,7 +41,7 @@ class Console:
 
     @cached_property
     def engine(self) -> Engine:
-        return db.open_engine(self.settings.database_url_with_password)
+        return db.engine_for(self.settings)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -15,18 +15,21 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
+from crm_core.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for a SQLite file or a PostgreSQL server, tuned for both."""
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    """An engine for a SQLite file or a PostgreSQL server, tuned for both; the pool sizes
+    are PostgreSQL's connections per process (SQLite has one file, not connections)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -59,13 +62,22 @@ def upgrade(engine: Engine) -> None:
 
 
 @cache
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     """The process-wide engine for a URL, creating or upgrading its schema the first time."""
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     if not schema_is_current(engine):
         logger.info("upgrading the database schema at %s", engine.url.render_as_string())
         upgrade(engine)
     return engine
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The process-wide engine of the settings' database, with their pool sizes."""
+    return open_engine(
+        settings.database_url_with_password,
+        settings.database_pool_size,
+        settings.database_max_overflow,
+    )
 
 
 @contextmanager

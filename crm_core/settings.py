@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///crm.db"
+    # PostgreSQL connections each process keeps open, and how many more it may open at a peak.
+    database_pool_size: int = Field(default=5, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
     team_id: str = Field(default="T0CONSOLE", pattern=r"^[A-Z0-9]{2,32}$")
     default_timezone: str = "UTC"
     default_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")

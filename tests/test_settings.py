@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm_core.db import make_engine
 from crm_core.settings import SettingsError, load_settings
 
 
@@ -19,6 +20,15 @@ def test_the_shipped_app_yaml_is_valid_and_defaults_to_sqlite(monkeypatch):
     assert settings.database_url.startswith("sqlite:///")
     assert settings.analytics.horizon_months == 12
     assert settings.analytics.time_unit == "W"
+
+
+def test_the_postgres_profile_is_valid_and_sizes_the_pool(monkeypatch):
+    monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
+    settings = load_settings("app.postgres.yaml")
+    assert settings.database_url.startswith("postgresql+psycopg://")
+    assert (settings.database_pool_size, settings.database_max_overflow) == (4, 4)
+    engine = make_engine(settings.database_url, pool_size=4, max_overflow=4)
+    assert (engine.pool.size(), engine.pool._max_overflow) == (4, 4)
 
 
 def test_environment_overrides_any_key_including_nested_ones(tmp_path, monkeypatch):
