@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.alert_runner import AlertRunner
 from bot.client import web_client
+from bot.workspaces import Workspaces
 from commands.results import AlertDigest
 from crm_core import db
 from crm_core.alerts.digest import DigestFilter, build_digest
@@ -179,7 +180,12 @@ def delivery_row(url: str, label: str) -> list[str]:
         slack.channels.update({c: {"name": c.lower(), "is_member": True} for c in channels})
         second = db.make_engine(url)
         runners = [
-            AlertRunner(e, settings, web_client(token=TOKEN, base_url=slack.base_url), instance=n)
+            AlertRunner(
+                e,
+                settings,
+                Workspaces(web_client(token=TOKEN, base_url=slack.base_url)),
+                instance=n,
+            )
             for e, n in ((engine, "instance-1"), (second, "instance-2"))
         ]
         reports, start = [], threading.Barrier(len(runners))

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bot.client import posting_client
+from bot.workspaces import Workspaces
 from commands.results import AlertDigest
 from crm_core import deliveries
 from crm_core.alerts import claims, pacing
@@ -54,18 +55,21 @@ class TickReport:
     errors: list[str] = field(default_factory=list)
 
 
+class NotInstalled(Exception):
+    """The workspace has uninstalled the app: there is no token to post with."""
+
+
 class AlertRunner:
     def __init__(
         self,
         engine: Engine,
         settings: Settings,
-        client: WebClient,
+        workspaces: Workspaces,
         *,
         instance: str | None = None,
         pace: float = PACE,
     ) -> None:
-        self.engine, self.settings, self.client = engine, settings, client
-        self.poster = posting_client(client)
+        self.engine, self.settings, self.workspaces = engine, settings, workspaces
         self.instance = instance or claims.this_instance()
         self.pace = pace
 
@@ -140,7 +144,9 @@ class AlertRunner:
                 )
 
             if claim.uncertain:  # an earlier attempt may have posted before its process died
-                posted = self._find_posted(subscription.channel_id, claim.delivery_id)
+                posted = self._find_posted(
+                    subscription.team_id, subscription.channel_id, claim.delivery_id
+                )
                 if posted is not None:
                     done(posted)
                     return "posted"
@@ -155,6 +161,8 @@ class AlertRunner:
             return "posted"
         except SlackApiError as exc:
             error = str(exc.response.get("error") or exc.response.status_code)
+        except NotInstalled:
+            error = "not_installed"
         except Exception as exc:  # a connection that stayed down after the client's retries
             logger.exception("alert delivery %s failed", claim.delivery_id)
             error = type(exc).__name__
@@ -201,17 +209,27 @@ class AlertRunner:
         with pacing.channel_turn(
             self.engine, team_id=team_id, channel_id=channel, pace=timedelta(seconds=self.pace)
         ):
-            return self.poster.chat_postMessage(
-                channel=channel,
-                text=message["text"],
-                blocks=message["blocks"],
-                metadata=metadata,
-                unfurl_links=False,
-            ).data
+            return (
+                posting_client(self._client(team_id))
+                .chat_postMessage(
+                    channel=channel,
+                    text=message["text"],
+                    blocks=message["blocks"],
+                    metadata=metadata,
+                    unfurl_links=False,
+                )
+                .data
+            )
 
-    def _find_posted(self, channel: str, delivery_id: int) -> str | None:
+    def _client(self, team_id: str) -> WebClient:
+        client = self.workspaces.client_for(team_id)
+        if client is None:  # uninstalled: a permanent failure, reported to nobody
+            raise NotInstalled(team_id)
+        return client
+
+    def _find_posted(self, team_id: str, channel: str, delivery_id: int) -> str | None:
         """The ts of a message this delivery already posted, from its metadata, if any."""
-        response = self.client.conversations_history(
+        response = self._client(team_id).conversations_history(
             channel=channel, limit=100, include_all_metadata=True
         )
         for message in response.get("messages", []):
@@ -250,8 +268,10 @@ class AlertRunner:
                 subscription = session.get(AlertSubscription, delivery.subscription_id)
             message = delivery_failed_message(subscription, delivery.last_error or "unknown")
             try:
-                self.client.chat_postMessage(channel=subscription.created_by, **message)
-            except SlackApiError as exc:
+                self._client(subscription.team_id).chat_postMessage(
+                    channel=subscription.created_by, **message
+                )
+            except (SlackApiError, NotInstalled) as exc:
                 logger.warning("could not tell %s: %s", subscription.created_by, exc)
 
     def alert_detractors(self, now: datetime) -> int:
@@ -276,11 +296,11 @@ class AlertRunner:
             ):
                 continue
             try:
-                self.client.chat_postMessage(
+                self._client(customer.team_id).chat_postMessage(
                     channel=customer.owner_user_id, **detractor_message(response, customer)
                 )
                 sent += 1
-            except SlackApiError as exc:
+            except (SlackApiError, NotInstalled) as exc:
                 logger.warning("detractor DM for response %s failed: %s", response.id, exc)
         return sent
 

@@ -15,8 +15,9 @@ from slack_sdk import WebClient
 
 from bot.alert_runner import AlertRunner
 from bot.identity import SlackUsers
-from bot.listeners import alert_buttons, buttons, home, log_modal, mentions, slash
+from bot.listeners import alert_buttons, buttons, home, log_modal, mentions, slash, uninstall
 from bot.slack_side import BotSlackSide
+from bot.workspaces import Workspaces, multi_workspace, oauth_settings
 from commands import Backend
 from crm_core import db
 from crm_core.settings import Settings
@@ -54,21 +55,27 @@ def build_app(
         raise RuntimeError(
             "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page"
         )
+    engine = db.engine_for(settings)
+    # Many workspaces (OAuth install, tokens in the database) or one (SLACK_BOT_TOKEN).
+    oauth = oauth_settings(engine) if multi_workspace() and not socket_mode else None
     app = App(
         client=client,
         signing_secret=secret,
+        oauth_settings=oauth,
         request_verification_enabled=not socket_mode,
         process_before_response=False,
         # Bolt's default of 5 threads queues listeners past Slack's 3 s under load; a listener
         # waits for its command on BotContext.workers, so these threads mostly sleep.
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="crm-listener"),
     )
-    engine = db.engine_for(settings)
-    slack = BotSlackSide(client, AlertRunner(engine, settings, client))
+    served = Workspaces(client, oauth.installation_store if oauth else None)
+    slack = BotSlackSide(served, AlertRunner(engine, settings, served))
     context = BotContext(
         backend=Backend(engine, settings, slack),
-        users=SlackUsers(client, settings.default_timezone),
+        users=SlackUsers(served, settings.default_timezone),
     )
+    if oauth is not None:
+        uninstall.register(app, context, oauth.installation_store)
     slash.register(app, context, settings.slack.command)
     mentions.register(app, context)
     buttons.register(app, context)

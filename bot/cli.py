@@ -98,6 +98,7 @@ def alerts_run(ctx: click.Context, every: bool) -> None:
     """
     from bot.alert_runner import AlertRunner
     from bot.client import web_client
+    from bot.workspaces import workspaces
     from crm_core import db
 
     try:
@@ -109,7 +110,7 @@ def alerts_run(ctx: click.Context, every: bool) -> None:
             "SLACK_BOT_TOKEN is not set: alerts are posted with the bot token"
         )
     engine = db.engine_for(settings)
-    report = AlertRunner(engine, settings, web_client()).tick(every=every)
+    report = AlertRunner(engine, settings, workspaces(web_client(), engine)).tick(every=every)
     click.echo(
         f"alerts: {report.posted} posted, {report.skipped} skipped (quiet), {report.failed} "
         f"to retry, {report.gave_up} given up; {report.detractors} detractor DMs"

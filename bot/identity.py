@@ -8,9 +8,9 @@ import time
 from datetime import tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.workspaces import Workspaces
 from commands import Actor
 from crm_core.settings import Settings
 
@@ -23,8 +23,8 @@ class SlackUsers:
     """What users.info says of a user, cached: the time zone (the default when Slack cannot
     say) and whether they administer the workspace (admin or owner)."""
 
-    def __init__(self, client: WebClient, default: str) -> None:
-        self._client = client
+    def __init__(self, workspaces: Workspaces, default: str) -> None:
+        self._workspaces = workspaces
         self._default = ZoneInfo(default)
         self._known: dict[tuple[str, str], tuple[float, tzinfo, bool]] = {}
         self._lock = threading.Lock()
@@ -41,14 +41,17 @@ class SlackUsers:
             cached = self._known.get(key)
         if cached and time.monotonic() - cached[0] < TTL_SECONDS:
             return cached[1], cached[2]
-        zone, admin = self._ask(user_id)
+        zone, admin = self._ask(team_id, user_id)
         with self._lock:
             self._known[key] = (time.monotonic(), zone, admin)
         return zone, admin
 
-    def _ask(self, user_id: str) -> tuple[tzinfo, bool]:
+    def _ask(self, team_id: str, user_id: str) -> tuple[tzinfo, bool]:
+        client = self._workspaces.client_for(team_id)
         try:
-            user = self._client.users_info(user=user_id)["user"]
+            if client is None:
+                raise KeyError(f"workspace {team_id} has not installed the app")
+            user = client.users_info(user=user_id)["user"]
         except (SlackApiError, KeyError) as exc:
             logger.warning("no profile for %s (%s); using %s", user_id, exc, self._default)
             return self._default, False

@@ -18,6 +18,7 @@ from bot.slack_ids import (
     EVENTS_PATH,
     LOG_GLOBAL_SHORTCUT,
     LOG_MESSAGE_SHORTCUT,
+    REDIRECT_PATH,
 )
 from crm_core.settings import Settings
 
@@ -35,6 +36,9 @@ def build_manifest(
     Raises ValueError in HTTP mode when public_url is missing or not an http(s) URL.
     """
     request_url = None if socket_mode else _request_url(public_url)
+    oauth_config: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if request_url:  # the OAuth install for many workspaces comes back here
+        oauth_config["redirect_urls"] = [request_url.removesuffix(EVENTS_PATH) + REDIRECT_PATH]
     slash_command: dict[str, Any] = {
         "command": settings.slack.command,
         "description": "Log interactions, look up customers and ask for CRM analytics",
@@ -75,7 +79,7 @@ def build_manifest(
                 },
             ],
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": oauth_config,
         "settings": {
             "event_subscriptions": event_subscriptions,
             "interactivity": interactivity,

@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot.alert_runner import AlertRunner
+from bot.workspaces import workspaces
 from crm_core import db
 from crm_core.settings import Settings
 
@@ -24,7 +25,8 @@ def start_scheduler(
 ) -> BackgroundScheduler:
     """Start ticking every minute (at second 5), or every `every_seconds`, on a daemon
     thread; `shutdown()` to stop."""
-    runner = AlertRunner(db.engine_for(settings), settings, client)
+    engine = db.engine_for(settings)
+    runner = AlertRunner(engine, settings, workspaces(client, engine))
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
     trigger = (
         {"trigger": "interval", "seconds": every_seconds}

@@ -28,6 +28,9 @@ BOT_SCOPES = (
 )
 # Where Slack sends everything in HTTP mode, relative to the public base URL.
 EVENTS_PATH = "/slack/events"
+# The OAuth install (multi-workspace mode): the "Add to Slack" link and Slack's redirect.
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def action_ids(prefix: str) -> re.Pattern:

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.alert_runner import AlertRunner
+from bot.workspaces import Workspaces
 from commands.actor import Channel
 
 
 class BotSlackSide:
-    def __init__(self, client: WebClient, runner: AlertRunner) -> None:
-        self._client, self._runner = client, runner
+    def __init__(self, workspaces: Workspaces, runner: AlertRunner) -> None:
+        self._workspaces, self._runner = workspaces, runner
 
-    def channel(self, channel_id: str) -> Channel | None:
+    def channel(self, team_id: str, channel_id: str) -> Channel | None:
+        client = self._workspaces.client_for(team_id)
+        if client is None:
+            return None
         try:
-            found = self._client.conversations_info(channel=channel_id)["channel"]
+            found = client.conversations_info(channel=channel_id)["channel"]
         except SlackApiError as exc:
             if exc.response.get("error") in ("channel_not_found", "missing_scope"):
                 return None

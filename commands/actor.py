@@ -44,7 +44,7 @@ class Channel:
 class SlackSide(Protocol):
     """What a command may ask of Slack, given by a front end that can talk to it (the bot)."""
 
-    def channel(self, channel_id: str) -> Channel | None:
+    def channel(self, team_id: str, channel_id: str) -> Channel | None:
         """The channel, or None when the workspace has no such channel the bot can see."""
         ...
 

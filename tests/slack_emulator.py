@@ -63,6 +63,8 @@ SOCKET_PATH = "/link/"  # where apps.connections.open URLs point, as Slack's wss
 _SOCKET_HOST = "applink-emulator"  # debug_info.host in hello and disconnect messages
 # Methods an app-level token may call; Slack refuses it (not_allowed_token_type) everywhere else.
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# Called with the app's client id and secret instead of a token.
+NO_TOKEN_METHODS = frozenset({"oauth.v2.access"})
 # Interactions whose acknowledgement may carry an answer (errors, options), besides slash commands.
 _ANSWERED_IN_ACK = frozenset({"view_submission", "block_suggestion"})
 
@@ -134,6 +136,8 @@ class SlackEmulator:
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.tokens: set[str] = set()
+        self.grants: dict[str, str] = {}  # OAuth code -> the team id oauth.v2.access installs
+        self.installed: dict[str, str] = {}  # bot token handed out by oauth.v2.access -> team id
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes posted to its upload URL
         self.handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
@@ -144,6 +148,7 @@ class SlackEmulator:
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
             "conversations.open": self._conversations_open,
+            "oauth.v2.access": self._oauth_access,
             "views.open": self._view,
             "views.publish": self._view,
             "views.update": self._view,
@@ -534,7 +539,7 @@ class SlackEmulator:
         handler = self.handlers.get(call.method)
         if handler is None:
             return _Reply(200, {"ok": False, "error": "unknown_method"})
-        if self.tokens and call.token not in self.tokens:
+        if self.tokens and call.token not in self.tokens and call.method not in NO_TOKEN_METHODS:
             return _Reply(200, {"ok": False, "error": "invalid_auth"})
         if (call.token or "").startswith("xapp-") and call.method not in APP_TOKEN_METHODS:
             return _Reply(200, {"ok": False, "error": "not_allowed_token_type"})
@@ -559,15 +564,39 @@ class SlackEmulator:
     # -- Web API methods -------------------------------------------------------------------
 
     def _auth_test(self, call: Call) -> dict[str, Any]:
+        team_id = self.installed.get(call.token or "", TEAM_ID)  # an OAuth-installed token's team
         return {
             "ok": True,
             "url": WORKSPACE_URL,
             "team": TEAM_NAME,
             "user": BOT_NAME,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
+        }
+
+    def _oauth_access(self, call: Call) -> dict[str, Any]:
+        """oauth.v2.access: a code from `grants` (code -> team id) becomes a bot token for that
+        workspace, accepted from then on (tokens) and known to auth.test (installed)."""
+        team_id = self.grants.pop(str(call.args.get("code")), None)
+        if team_id is None:
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{team_id.lower()}-{self._next_id('')}"
+        with self._changed:
+            self.installed[token] = team_id
+            self.tokens.add(token)
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": {"id": team_id, "name": f"Workspace {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U0INSTALLER"},
         }
 
     def _post_message(self, call: Call) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from bot.alert_runner import AlertRunner
 from bot.client import web_client
+from bot.workspaces import Workspaces
 from crm_core import db
 from crm_core.alerts import claims
 from crm_core.alerts.schedule import Schedule
@@ -64,7 +65,9 @@ def settings_for(engine: Engine) -> Settings:
 
 def runner(engine: Engine, emulator: SlackEmulator, instance: str = "test-1") -> AlertRunner:
     client = web_client(token=BOT_TOKEN, base_url=emulator.base_url)
-    return AlertRunner(engine, settings_for(engine), client, instance=instance, pace=0.0)
+    return AlertRunner(
+        engine, settings_for(engine), Workspaces(client), instance=instance, pace=0.0
+    )
 
 
 def add_subscription(engine: Engine, schedule: Schedule = NEW_YORK_9AM, **fields) -> int:

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from bot.alert_runner import AlertRunner
 from bot.client import web_client
+from bot.workspaces import Workspaces
 from commands.results import ClvTop
 from crm_core.alerts.schedule import Schedule
 from crm_core.alerts.subscriptions import subscribe
@@ -150,7 +151,9 @@ def test_alerts_and_chart_data_stay_in_their_workspace(engine, emulator, two_wor
                       now=CDNOW_END - timedelta(days=2))  # fmt: skip
     client = web_client(token=BOT_TOKEN, base_url=emulator.base_url)
     settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
-    AlertRunner(engine, settings, client, pace=0).tick(CDNOW_END.replace(hour=9, minute=1))
+    AlertRunner(engine, settings, Workspaces(client), pace=0).tick(
+        CDNOW_END.replace(hour=9, minute=1)
+    )
     [t1_digest] = emulator.messages_in("C0T1ALERTS")
     [t2_digest] = emulator.messages_in("C0T2ALERTS")
     assert_nothing_of_t2(t1_digest, "T1's digest")

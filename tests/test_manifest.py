@@ -22,6 +22,7 @@ from bot.slack_ids import (
     EVENTS_PATH,
     LOG_GLOBAL_SHORTCUT,
     LOG_MESSAGE_SHORTCUT,
+    REDIRECT_PATH,
 )
 from crm_core.settings import Settings, SlackSettings
 
@@ -58,6 +59,7 @@ def urls(value):
 
 
 def test_http_manifest_is_valid_and_sends_everything_to_the_events_path(validator):
+    """Everything goes to /slack/events, except Slack's OAuth redirect after an install."""
     manifest = build_manifest(Settings(), public_url=URL + "/", socket_mode=False)
     assert errors(validator, manifest) == []
     request_url = URL + EVENTS_PATH
@@ -70,7 +72,8 @@ def test_http_manifest_is_valid_and_sends_everything_to_the_events_path(validato
         "message_menu_options_url": request_url,
     }
     assert manifest["settings"]["socket_mode_enabled"] is False
-    assert set(urls(manifest)) == {request_url}
+    assert manifest["oauth_config"]["redirect_urls"] == [URL + REDIRECT_PATH]
+    assert set(urls(manifest)) == {request_url, URL + REDIRECT_PATH}
 
 
 def test_socket_mode_manifest_is_valid_and_has_no_urls(validator):

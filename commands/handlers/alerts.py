@@ -50,7 +50,7 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
         return refused
     channel_name = None
     if request.slack is not None:
-        channel = request.slack.channel(channel_id)
+        channel = request.slack.channel(actor.team_id, channel_id)
         if channel is None:
             return Problem(
                 f"I can't find the channel {channel_id}: pick it from the list Slack shows as "

@@ -45,6 +45,7 @@ PERMANENT_ERRORS = frozenset(
         "account_inactive",
         "token_revoked",
         "missing_scope",
+        "not_installed",
     }
 )
 

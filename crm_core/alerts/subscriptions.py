@@ -93,3 +93,12 @@ def subscriptions_for_channel(
     session: Session, *, team_id: str, channel_id: str
 ) -> list[AlertSubscription]:
     return [s for s in list_subscriptions(session, team_id=team_id) if s.channel_id == channel_id]
+
+
+def stop_all(session: Session, *, team_id: str) -> int:
+    """Stop every subscription of a workspace (it uninstalled the app); how many."""
+    active = list_subscriptions(session, team_id=team_id)
+    for subscription in active:
+        subscription.active = False
+        session.add(subscription)
+    return len(active)
