@@ -132,6 +132,10 @@ def find_exact(session: Session, *, team_id: str, text: str) -> list[Customer]:
     by_external = find_by_external_id(session, team_id=team_id, external_id=text.strip())
     if by_external is not None:
         return [by_external]
+    return _by_normalized_name(session, team_id=team_id, text=text)
+
+
+def _by_normalized_name(session: Session, *, team_id: str, text: str) -> list[Customer]:
     return list(
         session.exec(
             select(Customer).where(
@@ -170,7 +174,8 @@ def resolve_customer(session: Session, *, team_id: str, text: str) -> Customer:
             return by_email[0]
         if len(by_email) > 1:
             raise AmbiguousCustomer(query, [Suggestion(c.id or 0, c.name, 100.0) for c in by_email])
-    exact = find_exact(session, team_id=team_id, text=query)
+    # The external id was looked up above: what is left of an exact match is the name.
+    exact = _by_normalized_name(session, team_id=team_id, text=query)
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
