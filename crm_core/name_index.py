@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from crm_core.errors import Suggestion
@@ -66,6 +66,10 @@ class NameIndex:
         object.__setattr__(self, "shapes", tuple(shapes))
 
 
+# Asked before every fuzzy lookup; built once (see crm_core.customers).
+_NEWEST_CHANGE = select(func.max(Customer.updated_at)).where(
+    Customer.team_id == bindparam("team_id")
+)
 _cache: OrderedDict[tuple[str, str], NameIndex] = OrderedDict()
 _lock = threading.Lock()
 _loading: defaultdict[tuple[str, str], threading.Lock] = defaultdict(threading.Lock)
@@ -77,9 +81,7 @@ def name_index(session: Session, *, team_id: str) -> NameIndex:
     Every insert and update of a customer sets updated_at (merges too), so the newest
     updated_at, read from its index, says whether anything changed.
     """
-    stamp = session.exec(
-        select(func.max(Customer.updated_at)).where(Customer.team_id == team_id)
-    ).one()
+    stamp = session.exec(_NEWEST_CHANGE, params={"team_id": team_id}).one()
     key = (session.get_bind().url.render_as_string(hide_password=True), team_id)
     cached = _current(key, stamp)
     if cached is not None:
