@@ -19,6 +19,7 @@ from bot.client import web_client
 from bot.http import wsgi_app
 from crm_core import db, name_index
 from crm_core.settings import Settings
+from reports.chat import load_templates
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -56,6 +57,7 @@ def make_wsgi(settings: Settings):
     engine = db.open_engine(settings.database_url_with_password)
     with db.unit_of_work(engine) as session:
         name_index.warm_up(session)
+    load_templates()
     return wsgi_app(app, engine)
 
 
