@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from crm_core.customers import get_customer, list_contacts
@@ -45,23 +45,57 @@ class Customer360:
     score: CustomerScore | None = None
 
 
+# The card's queries, built once with bound parameters: building a select and its cache key
+# anew cost more than running it (~0.25 of ~0.4 ms), and a card runs seven.
+_TEAM, _CUSTOMER = bindparam("team_id"), bindparam("customer_id")
+_PURCHASES = (
+    select(
+        Purchase.currency,
+        func.count(),
+        func.sum(Purchase.amount),
+        func.min(Purchase.purchased_at),
+        func.max(Purchase.purchased_at),
+    )
+    .where(Purchase.team_id == _TEAM, Purchase.customer_id == _CUSTOMER)
+    .group_by(Purchase.currency)
+    .order_by(func.count().desc())
+)
+_NPS_ANSWERS = (
+    select(NpsResponse.score, NpsResponse.responded_at)
+    .where(NpsResponse.team_id == _TEAM, NpsResponse.customer_id == _CUSTOMER)
+    .order_by(col(NpsResponse.responded_at).desc(), col(NpsResponse.id).desc())
+    .limit(6)
+)
+_IN_CUSTOMER = (Interaction.team_id == _TEAM, Interaction.customer_id == _CUSTOMER)
+_OPEN_FOLLOW_UPS = (
+    select(Interaction)
+    .where(
+        *_IN_CUSTOMER,
+        col(Interaction.follow_up_at).is_not(None),
+        col(Interaction.follow_up_done).is_(False),
+    )
+    .order_by(col(Interaction.follow_up_at))
+    .limit(10)
+)
+_RECENT_INTERACTIONS = (
+    select(Interaction)
+    .where(*_IN_CUSTOMER)
+    .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
+    .limit(bindparam("recent"))
+)
+_INTERACTIONS_TOTAL = select(func.count()).select_from(Interaction).where(*_IN_CUSTOMER)
+_SCORE = select(CustomerScore).where(
+    CustomerScore.team_id == _TEAM, CustomerScore.customer_id == _CUSTOMER
+)
+
+
 def customer_360(
     session: Session, *, team_id: str, customer_id: int, recent: int = 5
 ) -> Customer360:
     """Gather the card of one customer of the workspace (CustomerNotFound otherwise)."""
     customer = get_customer(session, team_id=team_id, customer_id=customer_id)
-    stats = session.exec(
-        select(
-            Purchase.currency,
-            func.count(),
-            func.sum(Purchase.amount),
-            func.min(Purchase.purchased_at),
-            func.max(Purchase.purchased_at),
-        )
-        .where(Purchase.team_id == team_id, Purchase.customer_id == customer_id)
-        .group_by(Purchase.currency)
-        .order_by(func.count().desc())
-    ).all()
+    params = {"team_id": team_id, "customer_id": customer_id}
+    stats = session.exec(_PURCHASES, params=params).all()
     purchases = [
         PurchaseStats(
             currency=currency,
@@ -73,30 +107,12 @@ def customer_360(
         )
         for currency, orders, revenue, first, last in stats
     ]
-    answers = session.exec(
-        select(NpsResponse.score, NpsResponse.responded_at)
-        .where(NpsResponse.team_id == team_id, NpsResponse.customer_id == customer_id)
-        .order_by(col(NpsResponse.responded_at).desc(), col(NpsResponse.id).desc())
-        .limit(6)
-    ).all()
-    in_customer = (Interaction.team_id == team_id, Interaction.customer_id == customer_id)
-    open_follow_ups = session.exec(
-        select(Interaction)
-        .where(
-            *in_customer,
-            col(Interaction.follow_up_at).is_not(None),
-            col(Interaction.follow_up_done).is_(False),
-        )
-        .order_by(col(Interaction.follow_up_at))
-        .limit(10)
-    ).all()
+    answers = session.exec(_NPS_ANSWERS, params=params).all()
+    open_follow_ups = session.exec(_OPEN_FOLLOW_UPS, params=params).all()
     recent_interactions = session.exec(
-        select(Interaction)
-        .where(*in_customer)
-        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
-        .limit(recent)
+        _RECENT_INTERACTIONS, params={**params, "recent": recent}
     ).all()
-    total = session.exec(select(func.count()).select_from(Interaction).where(*in_customer)).one()
+    total = session.exec(_INTERACTIONS_TOTAL, params=params).one()
     since = min([customer.created_at] + [p.first_purchase for p in purchases])
     return Customer360(
         customer=customer,
@@ -109,11 +125,7 @@ def customer_360(
         open_follow_ups=list(open_follow_ups),
         recent_interactions=list(recent_interactions),
         interactions_total=total,
-        score=session.exec(
-            select(CustomerScore).where(
-                CustomerScore.team_id == team_id, CustomerScore.customer_id == customer_id
-            )
-        ).first(),
+        score=session.exec(_SCORE, params=params).first(),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, delete, select
 
 from crm_core import audit
@@ -50,6 +50,30 @@ FAIR_MATCH = 75.0
 FAIR_MARGIN = 15.0
 # Below this similarity a name is not offered as a suggestion at all.
 SUGGESTION_FLOOR = 55.0
+
+# The lookups of every `customer` and `log` command (and the card's contacts), built once
+# with bound parameters: building a select and its cache key anew cost more than running it
+# (~0.25 of ~0.4 ms).
+_BY_EXTERNAL_ID = select(Customer).where(
+    Customer.team_id == bindparam("team_id"), Customer.external_id == bindparam("external_id")
+)
+_MERGED_EXTERNAL_ID = (
+    select(CustomerMerge)
+    .where(
+        CustomerMerge.team_id == bindparam("team_id"),
+        CustomerMerge.merged_external_id == bindparam("external_id"),
+    )
+    .order_by(col(CustomerMerge.id).desc())
+)
+_BY_NORMALIZED_NAME = select(Customer).where(
+    Customer.team_id == bindparam("team_id"),
+    Customer.normalized_name == bindparam("normalized_name"),
+)
+_CONTACTS = (
+    select(Contact)
+    .where(Contact.team_id == bindparam("team_id"), Contact.customer_id == bindparam("customer_id"))
+    .order_by(col(Contact.id))
+)
 
 
 def create_customer(session: Session, *, team_id: str, name: str, **fields: Any) -> Customer:
@@ -99,16 +123,11 @@ def get_customer(session: Session, *, team_id: str, customer_id: int) -> Custome
 
 def find_by_external_id(session: Session, *, team_id: str, external_id: str) -> Customer | None:
     """The customer with this external id, following merges to the customer that absorbed it."""
-    customer = session.exec(
-        select(Customer).where(Customer.team_id == team_id, Customer.external_id == external_id)
-    ).first()
+    params = {"team_id": team_id, "external_id": external_id}
+    customer = session.exec(_BY_EXTERNAL_ID, params=params).first()
     if customer is not None:
         return customer
-    merge = session.exec(
-        select(CustomerMerge)
-        .where(CustomerMerge.team_id == team_id, CustomerMerge.merged_external_id == external_id)
-        .order_by(col(CustomerMerge.id).desc())
-    ).first()
+    merge = session.exec(_MERGED_EXTERNAL_ID, params=params).first()
     return session.get(Customer, merge.kept_customer_id) if merge else None
 
 
@@ -133,13 +152,12 @@ def find_exact(session: Session, *, team_id: str, text: str) -> list[Customer]:
     by_external = find_by_external_id(session, team_id=team_id, external_id=text.strip())
     if by_external is not None:
         return [by_external]
-    return list(
-        session.exec(
-            select(Customer).where(
-                Customer.team_id == team_id, Customer.normalized_name == normalize_name(text)
-            )
-        ).all()
-    )
+    return _by_normalized_name(session, team_id=team_id, text=text)
+
+
+def _by_normalized_name(session: Session, *, team_id: str, text: str) -> list[Customer]:
+    params = {"team_id": team_id, "normalized_name": normalize_name(text)}
+    return list(session.exec(_BY_NORMALIZED_NAME, params=params).all())
 
 
 def search_customers(
@@ -171,7 +189,8 @@ def resolve_customer(session: Session, *, team_id: str, text: str) -> Customer:
             return by_email[0]
         if len(by_email) > 1:
             raise AmbiguousCustomer(query, [Suggestion(c.id or 0, c.name, 100.0) for c in by_email])
-    exact = find_exact(session, team_id=team_id, text=query)
+    # The external id was looked up above: what is left of an exact match is the name.
+    exact = _by_normalized_name(session, team_id=team_id, text=query)
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
@@ -222,13 +241,8 @@ def add_contact(
 
 def list_contacts(session: Session, *, team_id: str, customer_id: int) -> list[Contact]:
     """A customer's contacts, oldest first."""
-    return list(
-        session.exec(
-            select(Contact)
-            .where(Contact.team_id == team_id, Contact.customer_id == customer_id)
-            .order_by(col(Contact.id))
-        ).all()
-    )
+    params = {"team_id": team_id, "customer_id": customer_id}
+    return list(session.exec(_CONTACTS, params=params).all())
 
 
 def merge_customers(

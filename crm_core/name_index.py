@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from crm_core.errors import Suggestion
@@ -66,6 +66,10 @@ class NameIndex:
         object.__setattr__(self, "shapes", tuple(shapes))
 
 
+# Asked before every fuzzy lookup; built once (see crm_core.customers).
+_NEWEST_CHANGE = select(func.max(Customer.updated_at)).where(
+    Customer.team_id == bindparam("team_id")
+)
 _cache: OrderedDict[tuple[str, str], NameIndex] = OrderedDict()
 _lock = threading.Lock()
 _loading: defaultdict[tuple[str, str], threading.Lock] = defaultdict(threading.Lock)
@@ -77,9 +81,7 @@ def name_index(session: Session, *, team_id: str) -> NameIndex:
     Every insert and update of a customer sets updated_at (merges too), so the newest
     updated_at, read from its index, says whether anything changed.
     """
-    stamp = session.exec(
-        select(func.max(Customer.updated_at)).where(Customer.team_id == team_id)
-    ).one()
+    stamp = session.exec(_NEWEST_CHANGE, params={"team_id": team_id}).one()
     key = (session.get_bind().url.render_as_string(hide_password=True), team_id)
     cached = _current(key, stamp)
     if cached is not None:
@@ -152,14 +154,25 @@ def similarities(index: NameIndex, wanted: str) -> np.ndarray:
             first = bisect.bisect_left(index.vocabulary, word)
             row[first : bisect.bisect_left(index.vocabulary, word + "\U0010ffff")] = 100.0
     best_typed = ratios.max(axis=0)
+    # `take` and in-place operations: the same arithmetic in the same order as
+    # 0.75 * (covered / typed) + 0.25 * (named / words), without a temporary array per step.
     for shape in index.shapes:
+        first, *others = shape.columns
         covered = np.zeros(len(shape.positions))
         for row in covering:
-            covered += np.maximum.reduce([row[column] for column in shape.columns])
-        named = np.add.reduce([best_typed[column] for column in shape.columns])
-        scores[shape.positions] = 0.75 * (covered / len(typed)) + 0.25 * (
-            named / len(shape.columns)
-        )
+            best = row.take(first)
+            for column in others:
+                np.maximum(best, row.take(column), out=best)
+            covered += best
+        named = best_typed.take(first)
+        for column in others:
+            named += best_typed.take(column)
+        covered /= len(typed)
+        covered *= 0.75
+        named /= len(shape.columns)
+        named *= 0.25
+        covered += named
+        scores.put(shape.positions, covered)
     return scores
 
 

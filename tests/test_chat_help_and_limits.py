@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import insert
 
+import reports
 from commands.parser import TEXT_LIMIT
 from commands.registry import VERBS
 from commands.results import HelpText, Problem
@@ -13,6 +15,7 @@ from crm_core.customers import create_customer
 from crm_core.db import unit_of_work
 from crm_core.models import Interaction
 from reports import blockkit
+from reports.chat import load_templates
 
 
 def test_empty_text_shows_help_listing_every_verb(bot):
@@ -132,3 +135,10 @@ def test_too_many_blocks_end_with_how_many_were_left_out():
     assert len(message["blocks"]) == 50 and "71 more not shown" in str(message["blocks"][-1])
     home = blockkit.message("fallback", many, surface="home")
     assert len(home["blocks"]) == 100
+
+
+def test_every_slack_template_compiles_at_start():
+    # `crm serve` compiles them when a worker starts (load_templates), not on first answers.
+    templates = Path(reports.__file__).with_name("templates")
+    expected = len(list((templates / "slack").glob("*.j2"))) + len(list(templates.glob("_*.j2")))
+    assert load_templates() == expected

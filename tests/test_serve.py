@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.server import keep_freed_memory
 from crm_core.customers import create_customer
 from crm_core.db import open_engine, unit_of_work
 from tests.slack_emulator import SlackEmulator
@@ -79,3 +81,9 @@ def test_crm_serve_answers_signed_requests_with_several_workers(tmp_path):
                 process.kill()
                 pytest.fail("crm serve did not stop on SIGTERM")
     assert b"xoxb-serve-test" not in errors and SIGNING_SECRET.encode() not in errors
+
+
+def test_the_server_keeps_freed_memory_where_the_c_library_is_glibc():
+    # mallopt refuses values out of range with 0: the thresholds must be ones glibc accepts.
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is glibc
