@@ -44,7 +44,16 @@ def manifest(ctx: click.Context, public_url: str | None, socket_mode: bool | Non
 @click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: address to bind.")
 @click.option("--port", default=3000, show_default=True, type=int, help="HTTP mode: port.")
 @click.option("--workers", default=2, show_default=True, type=int, help="HTTP worker processes.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=int,
+    # More threads per process convoy on the GIL (sqlite3 releases it on every row); each
+    # holds a /crm request at most 1.5 s, so workers x threads slow commands fit in Slack's 3 s
+    # twice over.
+    help="HTTP request threads per worker.",
+)
 @click.option(
     "--scheduler/--no-scheduler",
     default=True,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -22,14 +24,32 @@ logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+# Every engine of this process: a forked child (a gunicorn worker) must not use the
+# connections its parent opened, or both talk over one socket and PostgreSQL's protocol
+# falls out of step ("lost synchronization with server").
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_parent_connections() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)  # the parent keeps its connections; the child opens anew
+
+
+os.register_at_fork(after_in_child=_forget_parent_connections)
+
+
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     """An engine for a SQLite file or a PostgreSQL server, tuned for both; the pool sizes
     are PostgreSQL's connections per process (SQLite has one file, not connections)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    else:
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
+        )
+    _ENGINES.add(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -87,3 +87,29 @@ def test_the_server_keeps_freed_memory_where_the_c_library_is_glibc():
     # mallopt refuses values out of range with 0: the thresholds must be ones glibc accepts.
     glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
     assert keep_freed_memory() is glibc
+
+
+def _connection_identity(connection) -> object:
+    """Which database connection this is: PostgreSQL's backend pid, or the SQLite handle."""
+    if connection.dialect.name == "postgresql":
+        return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    return id(connection.connection.dbapi_connection)
+
+
+def test_a_forked_child_does_not_reuse_its_parents_connections(engine):
+    """What gunicorn does: the master opened the database (its scheduler) before forking.
+    A child that used the parent's pooled connection would share its socket."""
+    with engine.connect() as connection:
+        parents = _connection_identity(connection)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            with engine.connect() as connection:
+                os.write(write, b"new" if _connection_identity(connection) != parents else b"old")
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 3) == b"new"
+    with engine.connect() as connection:  # the parent's own connection still works
+        assert _connection_identity(connection) == parents
