@@ -23,6 +23,7 @@ per backend: errors, p50/p95/p99, throughput over the whole run and the verdict.
 is 0 either way: it is a report.
 
     .venv/bin/python benchmarks/slack_http.py [--requests N] [--concurrency C] [--workers W]
+        [--threads T]
         [--postgres-url URL] [--no-sqlite] [--server-log PATH]
 """
 
@@ -146,7 +147,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def crm_serve(url: str, slack: SlackEmulator, workers: int, log: Path) -> Iterator[tuple[str, int]]:
+def crm_serve(
+    url: str, slack: SlackEmulator, workers: int, log: Path, threads: int | None = None
+) -> Iterator[tuple[str, int]]:
     """`crm serve` on a free port for the database at `url`; yields its /slack/events URL and
     the process id of gunicorn's master."""
     port = free_port()
@@ -162,7 +165,8 @@ def crm_serve(url: str, slack: SlackEmulator, workers: int, log: Path) -> Iterat
     command = [str(crm), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [*command, "--workers", str(workers)],
+            [*command, "--workers", str(workers)]
+            + (["--threads", str(threads)] if threads else []),
             env=env,
             cwd=ROOT,
             stdout=output,
@@ -311,7 +315,7 @@ def measure(url: str, label: str, plan: list[Planned], args: Namespace) -> list[
     db.open_engine(url).dispose()  # migrate here, not in two gunicorn workers at once
     with tempfile.TemporaryDirectory(prefix="crm_bench_http_") as folder, SlackEmulator() as slack:
         log = Path(f"{args.server_log or Path(folder) / 'server'}.{label}.log")
-        with crm_serve(url, slack, args.workers, log) as (events_url, server):
+        with crm_serve(url, slack, args.workers, log, args.threads) as (events_url, server):
             server_cpu, own_cpu = cpu_seconds(server), own_cpu_seconds()
             outcomes, seconds = send_all(events_url, slack, plan, args.concurrency)
             server_cpu, own_cpu = cpu_seconds(server) - server_cpu, own_cpu_seconds() - own_cpu
@@ -416,6 +420,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2, help="crm serve --workers")
+    parser.add_argument("--threads", type=int, help="crm serve --threads (default: its own)")
     parser.add_argument("--postgres-url", default=os.environ.get("CRM_TEST_POSTGRES_URL"))
     parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--server-log", help="keep crm serve's output in PATH.<backend>.log")
