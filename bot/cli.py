@@ -71,8 +71,15 @@ def serve(
         settings = load_settings(getattr(ctx.obj, "config", None))
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    from bot.workspaces import multi_workspace
+
     socket_mode = bool(os.environ.get("SLACK_APP_TOKEN"))
-    needed = ("SLACK_BOT_TOKEN",) if socket_mode else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    if socket_mode:
+        needed: tuple[str, ...] = ("SLACK_BOT_TOKEN",)
+    elif multi_workspace():  # each workspace's token comes from its OAuth install
+        needed = ("SLACK_SIGNING_SECRET",)
+    else:
+        needed = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     for name in needed:
         if not os.environ.get(name):
             raise click.ClickException(

@@ -32,6 +32,14 @@ class Interaction(SQLModel, table=True):
         UniqueConstraint("team_id", "idempotency_key", name="uq_interaction_team_idempotency_key"),
         Index("ix_interaction_team_customer_when", "team_id", "customer_id", "occurred_at"),
         Index("ix_interaction_team_followup", "team_id", "follow_up_done", "follow_up_at"),
+        # "my follow-ups", the default of `followups` and the App Home: one user's, soonest first.
+        Index(
+            "ix_interaction_team_author_followup",
+            "team_id",
+            "author_user_id",
+            "follow_up_done",
+            "follow_up_at",
+        ),
         # A customer's open follow-ups: SQLite, without statistics, would otherwise walk every
         # open follow-up of the workspace through the index above.
         Index(
