@@ -89,3 +89,15 @@ def bot(engine):
     from tests.chat import ChatBot
 
     return ChatBot(engine)
+
+
+@pytest.fixture
+def emulator():
+    """The Slack Web API emulator, accepting the bot token the test bots use; test modules
+    that need channels, users or other tokens take this one and configure it."""
+    from tests.bot_server import BOT_TOKEN
+    from tests.slack_emulator import SlackEmulator
+
+    with SlackEmulator() as emulator:
+        emulator.tokens.add(BOT_TOKEN)
+        yield emulator

@@ -43,11 +43,9 @@ SLOT = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def emulator() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        emulator.tokens.add(BOT_TOKEN)
-        emulator.channels[CHANNEL] = {"name": "sales-alerts", "is_member": True}
-        yield emulator
+def emulator(emulator: SlackEmulator) -> Iterator[SlackEmulator]:
+    emulator.channels[CHANNEL] = {"name": "sales-alerts", "is_member": True}
+    yield emulator
     assert_slack_would_accept(emulator)
 
 

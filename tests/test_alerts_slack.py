@@ -15,22 +15,20 @@ from crm_core.db import unit_of_work
 from crm_core.models import AlertFeedback, AlertSubscription
 from crm_core.settings import Settings
 from tests.analytics_data import CDNOW_END, load_cdnow
-from tests.bot_server import BOT_TOKEN, assert_slack_would_accept, running_bot
+from tests.bot_server import assert_slack_would_accept, running_bot
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackSender
 
 
 @pytest.fixture
-def emulator() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        emulator.tokens.add(BOT_TOKEN)
-        emulator.channels.update(
-            {
-                "C0SALES": {"name": "sales", "is_member": True},
-                "C0OUTSIDE": {"name": "outside", "is_member": False},
-            }
-        )
-        yield emulator
+def emulator(emulator: SlackEmulator) -> SlackEmulator:
+    emulator.channels.update(
+        {
+            "C0SALES": {"name": "sales", "is_member": True},
+            "C0OUTSIDE": {"name": "outside", "is_member": False},
+        }
+    )
+    return emulator
 
 
 @pytest.fixture

@@ -15,20 +15,12 @@ from crm_core.customers import create_customer
 from crm_core.db import unit_of_work
 from crm_core.models import Interaction
 from tests.bot_server import (
-    BOT_TOKEN,
     assert_message_within_limits,
     assert_slack_would_accept,
     running_bot,
 )
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackSender
-
-
-@pytest.fixture
-def emulator() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        emulator.tokens.add(BOT_TOKEN)
-        yield emulator
 
 
 @pytest.fixture

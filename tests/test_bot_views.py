@@ -17,7 +17,7 @@ from crm_core.db import unit_of_work
 from crm_core.interactions import log_interaction
 from crm_core.models import Interaction
 from reports import views
-from tests.bot_server import BOT_TOKEN, assert_slack_would_accept, running_bot
+from tests.bot_server import assert_slack_would_accept, running_bot
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackSender
 
@@ -25,11 +25,9 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
-def emulator() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        emulator.tokens.add(BOT_TOKEN)
-        emulator.users["U0REP0001"] = {"tz": "Europe/Paris"}
-        yield emulator
+def emulator(emulator: SlackEmulator) -> SlackEmulator:
+    emulator.users["U0REP0001"] = {"tz": "Europe/Paris"}
+    return emulator
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from crm_core.settings import Settings
 from reports import views
 from tests.analytics_data import CDNOW_END, load_cdnow
 from tests.bot_server import BOT_TOKEN, assert_slack_would_accept, running_bot
-from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackSender
 
 OWNER = "U0OWNER01"  # owns customers in both workspaces
@@ -62,13 +61,6 @@ def two_workspaces(engine: Engine) -> dict[str, int]:
         with unit_of_work(engine) as session:
             refresh_scores(session, team_id=team, settings=Settings().analytics, now=CDNOW_END)
     return ids
-
-
-@pytest.fixture
-def emulator() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        emulator.tokens.add(BOT_TOKEN)
-        yield emulator
 
 
 @pytest.fixture

@@ -16,16 +16,9 @@ from bot.slack_ids import INSTALL_PATH, REDIRECT_PATH
 from bot.workspaces import installation_store
 from crm_core.db import unit_of_work
 from crm_core.models import AlertSubscription, AuditEvent, Customer
-from tests.bot_server import BOT_TOKEN, running_bot
+from tests.bot_server import running_bot
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackSender
-
-
-@pytest.fixture
-def emulator() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        emulator.tokens.add(BOT_TOKEN)
-        yield emulator
 
 
 @pytest.fixture

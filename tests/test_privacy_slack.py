@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from crm_core.customers import create_customer
 from crm_core.db import unit_of_work
-from tests.bot_server import BOT_TOKEN, assert_slack_would_accept, running_bot
+from tests.bot_server import assert_slack_would_accept, running_bot
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackSender
 
@@ -19,11 +19,9 @@ ADMIN, OWNER, REP = "U0ADMIN01", "U0OWNER01", "U0REP0001"
 
 
 @pytest.fixture
-def emulator() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        emulator.tokens.add(BOT_TOKEN)
-        emulator.users[OWNER] = {"is_owner": True}  # the workspace's owner, not in app.yaml
-        yield emulator
+def emulator(emulator: SlackEmulator) -> SlackEmulator:
+    emulator.users[OWNER] = {"is_owner": True}  # the workspace's owner, not in app.yaml
+    return emulator
 
 
 @pytest.fixture
