@@ -14,7 +14,7 @@ import logging
 import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -52,7 +52,6 @@ class TickReport:
     gave_up: int = 0
     lost: int = 0  # claims another process took over (their holder was presumed gone)
     detractors: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 class NotInstalled(Exception):
@@ -107,10 +106,12 @@ class AlertRunner:
         """`alerts test`: the digest posted at once, outside the schedule and its claims."""
         with unit_of_work(self.engine) as session:
             subscription = session.get(AlertSubscription, subscription_id)
-            message = self._message(session, subscription, now, slot=now)
-        return self._post(subscription.team_id, subscription.channel_id, message, delivery_id=None)[
-            "ts"
-        ]
+            result = self._digest(session, subscription, now, slot=now)
+        message = digest_message(result, self._zone(subscription))
+        posted = self._post(
+            subscription.team_id, subscription.channel_id, message, delivery_id=None
+        )
+        return posted["ts"]
 
     # -- one delivery ----------------------------------------------------------------------
 
@@ -193,10 +194,6 @@ class AlertRunner:
             snapshot=snapshot,
         )
         return AlertDigest(digest, subscription, threshold)
-
-    def _message(self, session, subscription, now, *, slot) -> dict:
-        result = self._digest(session, subscription, now, slot=slot)
-        return digest_message(result, self._zone(subscription))
 
     def _zone(self, subscription: AlertSubscription) -> ZoneInfo:
         return ZoneInfo(subscription.timezone)
