@@ -20,19 +20,17 @@ DEFAULT_API_URL = "https://slack.com/api/"
 
 def web_client(token: str | None = None, base_url: str | None = None) -> WebClient:
     """A client that retries 429 (after Retry-After), 5xx and dropped connections."""
-    client = WebClient(
+    return WebClient(
         token=token or os.environ.get("SLACK_BOT_TOKEN"),
         base_url=base_url or os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
         timeout=10,
-    )
-    client.retry_handlers.extend(
-        [
+        # Given whole: WebClient's defaults already hold a connection-error retry.
+        retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
             ConnectionErrorRetryHandler(max_retry_count=2),
-        ]
+        ],
     )
-    return client
 
 
 def posting_client(client: WebClient) -> WebClient:
