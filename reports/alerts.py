@@ -13,12 +13,9 @@ from typing import Any
 from commands.results import AlertDigest
 from crm_core.models import AlertSubscription, Customer, NpsResponse
 from reports import blockkit
-from reports.chat import LOG_BUTTON, RUN_COMMAND, slack_environment
+from reports.action_ids import LOG_BUTTON, NOT_AT_RISK_BUTTON, RUN_COMMAND, SNOOZE_BUTTON
 from reports.mrkdwn import escape, mention
-from reports.templating import money, number
-
-SNOOZE_BUTTON = "crm_snooze"  # value: the customer id
-NOT_AT_RISK_BUTTON = "crm_not_at_risk"  # value: the customer id
+from reports.templating import money, number, slack_environment
 
 
 def digest_message(result: AlertDigest, tz: tzinfo) -> dict[str, Any]:

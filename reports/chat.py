@@ -12,18 +12,14 @@ from __future__ import annotations
 import html
 import re
 from datetime import tzinfo
-from functools import cache
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from commands import results
 from reports import blockkit
-from reports.mrkdwn import mention, truncate
-from reports.templating import environment, local_date, local_time, money, number
-
-RUN_COMMAND = "crm_run"  # action_id prefix of buttons whose value is a command to run
-LOG_BUTTON = "crm_log"  # action_id prefix of "Log call" buttons (value: the customer id)
+from reports.action_ids import LOG_BUTTON, RUN_COMMAND
+from reports.alerts import digest_message
+from reports.mrkdwn import truncate
+from reports.templating import environment, slack_environment
 
 
 def template_name(result: object) -> str:
@@ -42,9 +38,7 @@ def render_message(
 ) -> dict[str, Any]:
     """The answer as a Slack message: {"text": fallback, "blocks": [...]}, within Slack's limits."""
     result = answer.result
-    if isinstance(result, results.AlertDigest):
-        from reports.alerts import digest_message  # reports.alerts builds on this module
-
+    if isinstance(result, results.AlertDigest):  # a section and its buttons per customer
         return digest_message(result, tz)
     mrkdwn = (
         slack_environment()
@@ -65,21 +59,6 @@ def load_templates() -> int:
     for name in names:
         env.get_template(name)
     return len(names)
-
-
-@cache
-def slack_environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("reports", "templates"),
-        undefined=StrictUndefined,
-        autoescape=True,  # escapes & < > (and quotes, restored after rendering)
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
-        money=money, number=number, local_time=local_time, local_date=local_date, mention=mention
-    )
-    return env
 
 
 def _blocks(mrkdwn: str) -> list[blockkit.Block | None]:

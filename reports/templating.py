@@ -9,6 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from reports.mrkdwn import mention
+
 
 def money(value: Decimal | float | int | None, currency: str = "USD") -> str:
     """1234.5 -> "$1,234.50"; other currencies get their code: "EUR 1,234.50"."""
@@ -53,3 +55,19 @@ def environment(autoescape: bool = False) -> Environment:
 def render_text(template: str, **context: Any) -> str:
     """Render a terminal-text template."""
     return environment().get_template(template).render(**context).rstrip() + "\n"
+
+
+@cache
+def slack_environment() -> Environment:
+    """Templates for Slack mrkdwn: every value escaped (& < >), our own mentions excepted."""
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        undefined=StrictUndefined,
+        autoescape=True,  # escapes & < > (and quotes, restored after rendering)
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=money, number=number, local_time=local_time, local_date=local_date, mention=mention
+    )
+    return env

@@ -16,7 +16,7 @@ from crm_core.customers import get_customer
 from crm_core.db import unit_of_work
 from crm_core.errors import CrmError
 from crm_core.models import utcnow
-from reports.alerts import NOT_AT_RISK_BUTTON, SNOOZE_BUTTON
+from reports.action_ids import NOT_AT_RISK_BUTTON, SNOOZE_BUTTON
 from reports.mrkdwn import escape
 
 if TYPE_CHECKING:

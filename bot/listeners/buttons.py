@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot.identity import slack_actor, team_of
 from bot.listeners import answering
 from bot.slack_ids import action_ids
-from reports.chat import RUN_COMMAND
+from reports.action_ids import RUN_COMMAND
 
 if TYPE_CHECKING:
     from bot.app import BotContext

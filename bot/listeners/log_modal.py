@@ -26,7 +26,8 @@ from crm_core.db import unit_of_work
 from crm_core.errors import CrmError
 from crm_core.interactions import log_interaction
 from reports import views
-from reports.chat import LOG_BUTTON, render_message
+from reports.action_ids import LOG_BUTTON
+from reports.chat import render_message
 
 if TYPE_CHECKING:
     from bot.app import BotContext
