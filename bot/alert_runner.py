@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, String, cast, exists, literal
 from sqlmodel import col, select
 
 from bot.client import posting_client
@@ -32,7 +32,7 @@ from crm_core.alerts.claims import Claim
 from crm_core.alerts.digest import DigestFilter, RiskSnapshot, at_risk_snapshot, build_digest
 from crm_core.analytics.scoring import NotEnoughData, freshness, refresh_scores
 from crm_core.db import unit_of_work
-from crm_core.models import AlertSubscription, Customer, NpsResponse, utcnow
+from crm_core.models import AlertSubscription, Customer, Delivery, NpsResponse, utcnow
 from crm_core.settings import Settings
 from reports.alerts import delivery_failed_message, detractor_message, digest_message
 
@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 PACE = 1.0  # seconds between two posts to the same channel
 METADATA_TYPE = "crm_alert"  # the event_type of a digest's message metadata
+DETRACTOR_KEY = "nps-detractor:"  # + the response id: its claim in the delivery table
 DETRACTOR_WINDOW = timedelta(hours=12)  # answers newer than this get the DM (< delivery KEEP)
 CHANNEL_THREADS = 8
 
@@ -272,7 +273,14 @@ class AlertRunner:
                 logger.warning("could not tell %s: %s", subscription.created_by, exc)
 
     def alert_detractors(self, now: datetime) -> int:
-        """DM each new detractor's owner once (claimed per response in the delivery table)."""
+        """DM each new detractor's owner once (claimed per response in the delivery table).
+
+        Answers already claimed are left out by the query, so a tick does not try again, every
+        minute for the whole window, what an earlier tick (in any instance) has sent."""
+        claimed = exists().where(
+            Delivery.team_id == NpsResponse.team_id,
+            Delivery.key == literal(DETRACTOR_KEY) + cast(NpsResponse.id, String),
+        )
         with unit_of_work(self.engine) as session:
             rows = session.exec(
                 select(NpsResponse, Customer)
@@ -283,11 +291,12 @@ class AlertRunner:
                     # An import of old answers is history, not news for the owner.
                     col(NpsResponse.responded_at) >= now - DETRACTOR_WINDOW - timedelta(days=6),
                     col(Customer.owner_user_id).is_not(None),
+                    ~claimed,
                 )
             ).all()
         sent = 0
         for response, customer in rows:
-            key = f"nps-detractor:{response.id}"
+            key = f"{DETRACTOR_KEY}{response.id}"
             if not deliveries.take_delivery(
                 self.engine, team_id=customer.team_id, key=key, now=now
             ):
