@@ -211,6 +211,9 @@ def test_all_clear_line_when_nobody_new_is_at_risk(scored, emulator):
     bot.tick(SLOT + timedelta(days=1))
     first, second = emulator.messages_in(CHANNEL)
     assert "All clear" in second["text"] and "nobody new" in second["text"]
+    with unit_of_work(scored) as session:  # what `alerts list` shows as the last post
+        [(subscription_id, last)] = claims.latest_deliveries(session, team_id="T1").items()
+    assert (last.slot_at, last.message_ts) == (SLOT + timedelta(days=1), second["ts"])
     assert not [b for b in second["blocks"] if b["type"] == "actions"]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from commands.handlers.analytics import scores_status
 from commands.parser import user_id
 from commands.request import Request
@@ -28,7 +26,7 @@ from crm_core import audit
 from crm_core.alerts import claims, subscriptions
 from crm_core.alerts.digest import DigestFilter, build_digest
 from crm_core.alerts.schedule import Schedule
-from crm_core.models import AlertDelivery, AlertSubscription
+from crm_core.models import AlertSubscription
 
 
 def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | Problem:
@@ -95,21 +93,16 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
 
 def list_all(command: ListAlerts, request: Request) -> AlertList:
     session, actor = request.session, request.actor
+    last = claims.latest_deliveries(session, team_id=actor.team_id)
     items = []
     for subscription in subscriptions.list_subscriptions(session, team_id=actor.team_id):
         schedule = subscriptions.schedule_of(subscription)
-        last = session.exec(
-            select(AlertDelivery)
-            .where(
-                AlertDelivery.team_id == actor.team_id,
-                AlertDelivery.subscription_id == subscription.id,
-            )
-            .order_by(col(AlertDelivery.slot_at).desc())
-            .limit(1)
-        ).first()
         items.append(
             AlertSubscriptionLine(
-                subscription, schedule.describe(), schedule.next_slot(actor.now), last
+                subscription,
+                schedule.describe(),
+                schedule.next_slot(actor.now),
+                last.get(subscription.id),
             )
         )
     return AlertList(items)

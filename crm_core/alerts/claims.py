@@ -22,7 +22,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import Engine, and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -249,6 +249,24 @@ def previous_post(
         .order_by(col(AlertDelivery.slot_at).desc())
         .limit(1)
     ).first()
+
+
+def latest_deliveries(session: Session, *, team_id: str) -> dict[int, AlertDelivery]:
+    """Each subscription's newest delivery, whatever its outcome, in one query."""
+    newest = (
+        select(AlertDelivery.subscription_id, func.max(AlertDelivery.slot_at).label("slot_at"))
+        .where(AlertDelivery.team_id == team_id)
+        .group_by(AlertDelivery.subscription_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(AlertDelivery).join(
+            newest,
+            (col(AlertDelivery.subscription_id) == newest.c.subscription_id)
+            & (col(AlertDelivery.slot_at) == newest.c.slot_at),
+        )
+    ).all()
+    return {row.subscription_id: row for row in rows}
 
 
 def failures_to_report(engine: Engine) -> list[AlertDelivery]:

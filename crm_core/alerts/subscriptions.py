@@ -92,7 +92,18 @@ def unsubscribe(session: Session, *, team_id: str, subscription_id: int) -> Aler
 def subscriptions_for_channel(
     session: Session, *, team_id: str, channel_id: str
 ) -> list[AlertSubscription]:
-    return [s for s in list_subscriptions(session, team_id=team_id) if s.channel_id == channel_id]
+    """The channel's active subscriptions, oldest first."""
+    return list(
+        session.exec(
+            select(AlertSubscription)
+            .where(
+                AlertSubscription.team_id == team_id,
+                AlertSubscription.channel_id == channel_id,
+                col(AlertSubscription.active),
+            )
+            .order_by(col(AlertSubscription.id))
+        ).all()
+    )
 
 
 def stop_all(session: Session, *, team_id: str) -> int:
