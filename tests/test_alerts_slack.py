@@ -52,7 +52,7 @@ def subscriptions(engine: Engine) -> list[AlertSubscription]:
         return list(session.exec(select(AlertSubscription)).all())
 
 
-def test_subscribing_checks_the_channel_with_slack(slack, emulator, engine):
+def test_subscribing_checks_the_channel_with_slack(slack, emulator, engine, bot):
     # Another channel than the one typed in takes an admin.
     outside = "alerts subscribe <#C0OUTSIDE|outside>"
     reply = slack.slash(outside, response_url=emulator.response_url())
@@ -67,6 +67,7 @@ def test_subscribing_checks_the_channel_with_slack(slack, emulator, engine):
     assert "Subscribed <#C0SALES>" in said(reply)  # the channel the command was typed in
     [subscription] = subscriptions(engine)
     assert subscription.channel_id == "C0SALES" and subscription.channel_name == "sales"
+    assert "channel #sales (C0SALES)" in bot.exec("alerts list")  # the console names it too
     assert [c.args["channel"] for c in emulator.calls_to("conversations.info")] == [
         "C0OUTSIDE",
         "C0GONE",
