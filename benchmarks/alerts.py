@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import secrets
 import shutil
 import statistics
 import sys
@@ -40,9 +39,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import analytics_scoring
-from bench_report import postgres_problem, print_header
-from slack_http import print_table
-from sqlalchemy import create_engine, make_url, text
+from bench_report import fresh_postgres, postgres_problem, print_header, print_table
+from sqlalchemy import text
 from sqlmodel import col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -85,19 +83,9 @@ def sqlite_copy(data: analytics_scoring.Purchases) -> Iterator[str]:
 
 @contextlib.contextmanager
 def postgres_copy(admin_url: str, data: analytics_scoring.Purchases) -> Iterator[str]:
-    name = f"crm_bench_alerts_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres(admin_url, "crm_bench_alerts") as url:
         analytics_scoring.fill_postgres(url, data)
         yield prepared(url)
-    finally:
-        db.open_engine(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def prepared(url: str) -> str:

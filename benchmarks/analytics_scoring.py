@@ -57,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_report import postgres_problem, print_header
+from bench_report import postgres_problem, print_header, print_table
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
@@ -754,14 +754,6 @@ def median(results: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in results)
 
 
-def print_table(header: list[str], lines: list[list[str]], left: int = 2) -> None:
-    table = [header, *lines]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        cells = zip(row, widths, strict=True)
-        print("  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(cells)))
-
-
 def timing_lines(measured: list[Measured]) -> list[list[str]]:
     lines = []
     for m in measured:
@@ -819,7 +811,7 @@ def report(measured: list[Measured]) -> None:
     print()
     header = ["backend", "pipeline", "customers", "purchases", "seconds", "peak MB"]
     header += ["naive/ours time", "ours/naive memory", "verdict"]
-    print_table(header, timing_lines(measured))
+    print_table(header, timing_lines(measured), left=2)
     print(
         f"\ntargets: naive/ours time >= {TARGET_SPEEDUP:.0f}x and ours/naive peak memory <= "
         f'{TARGET_MEMORY:.2f}. "ours" is one `crm analytics refresh` on a fresh copy of the '
@@ -856,7 +848,7 @@ def report(measured: list[Measured]) -> None:
                 print(f"  {m.backend}: {typed!r} answered {stats['kinds']}")
     print("chat from stored scores (dispatch + render_message, source slack, after the refresh):")
     header = ["backend", "request", "n", "ok", "p50 ms", "p95 ms", "max ms", "target ms"]
-    print_table([*header, "verdict"], lines)
+    print_table([*header, "verdict"], lines, left=2)
     for m in measured:
         for typed, stats in (m.chat or {}).items():
             print(f"  {m.backend} {typed!r}: {stats['sample']}")

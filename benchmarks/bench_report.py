@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import secrets
 import shlex
 import sys
+from collections.abc import Iterator
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 
 def print_header(*details: str) -> None:
@@ -29,3 +32,30 @@ def postgres_problem(admin_url: str | None) -> str | None:
     except Exception as exc:  # any driver or network error means "not measured", not a crash
         return f"{admin_url} is unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
     return None
+
+
+def print_table(header: list[str], lines: list[list[str]], left: int = 1) -> None:
+    """A table of strings: the first `left` columns aligned left, the rest right."""
+    table = [header, *lines]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        cells = zip(row, widths, strict=True)
+        print("  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(cells)))
+
+
+@contextlib.contextmanager
+def fresh_postgres(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty database on the server of `admin_url`; its URL. Dropped at the end
+    whatever happens (WITH (FORCE) also closes the connections still open to it)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -22,7 +22,6 @@ import cProfile
 import os
 import pstats
 import random
-import secrets
 import shutil
 import tempfile
 import time
@@ -33,8 +32,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from bench_report import postgres_problem, print_header
-from sqlalchemy import Engine, Table, create_engine, func, insert, make_url, select, text
+from bench_report import fresh_postgres, postgres_problem, print_header, print_table
+from sqlalchemy import Engine, Table, func, insert, make_url, select, text
 
 from commands import Actor, Backend, dispatch
 from commands.results import CustomerCard, Found, Logged
@@ -362,31 +361,13 @@ def run_postgres(
     admin_url: str, names: list[str], sizes: tuple[int, int, int], args: Namespace
 ) -> list[list[str]]:
     """Generate into a fresh database on the server, measure, and drop it whatever happens."""
-    name = f"crm_bench_chat_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres(admin_url, "crm_bench_chat") as url:
         started = time.perf_counter()
         generate(url, sizes)
-        print(f"  postgresql: generated {name} in {time.perf_counter() - started:.0f} s")
+        print(f"  postgresql: generated {make_url(url).database} in "
+              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
         print(f"  postgresql: {describe(url)}")
         return measure(url, "postgresql", names, args)
-    finally:
-        db.open_engine(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def print_table(lines: list[list[str]]) -> None:
-    header = ["backend", "verb", "n", "ok", "p50 ms", "p95 ms", "max ms", "target ms"]
-    table = [[*header, "p95/target", "verdict"], *lines]
-    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    for row in table:
-        cells = zip(row, widths, strict=True)
-        print("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(cells)))
 
 
 def main() -> None:
@@ -413,7 +394,8 @@ def main() -> None:
     else:
         lines += run_postgres(args.postgres_url, names, sizes, args)
     print()
-    print_table(lines)
+    header = ["backend", "verb", "n", "ok", "p50 ms", "p95 ms", "max ms", "target ms"]
+    print_table([*header, "p95/target", "verdict"], lines, left=2)
     if any(line[-1] == "FAIL" for line in lines):
         print("\nFAIL: SQLite misses a target (p95 at or above the target)")
 

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import resource
-import secrets
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_report import postgres_problem, print_header
+from bench_report import fresh_postgres, postgres_problem, print_header, print_table
 
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_SECONDS = 60.0
@@ -112,21 +111,8 @@ def sqlite_run(csv_path: Path) -> dict:
 
 def postgres_run(admin_url: str, csv_path: Path) -> dict:
     """One run against a fresh database on the server of `admin_url`, dropped afterwards."""
-    from sqlalchemy import create_engine, make_url, text
-
-    name = f"crm_bench_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        try:
-            return measure(url, csv_path)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with fresh_postgres(admin_url, "crm_bench") as url:
+        return measure(url, csv_path)
 
 
 def summarize(backend: str, results: list[dict]) -> list[str]:
@@ -148,20 +134,6 @@ def summarize(backend: str, results: list[dict]) -> list[str]:
         f"{peak / TARGET_MB:.2f}",
         verdict,
     ]
-
-
-def print_table(lines: list[list[str]]) -> None:
-    header = ["backend", "rows", "import s", "re-import s", "peak MB", "rows/s"]
-    header += ["time/60s", "peak/1024MB", "target"]
-    table = [header, *lines]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        print(
-            "  ".join(
-                cell.rjust(w) if i else cell.ljust(w)
-                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
 
 
 def main() -> None:
@@ -213,7 +185,8 @@ def main() -> None:
     if not lines:
         print("nothing measured")
         return
-    print_table(lines)
+    header = ["backend", "rows", "import s", "re-import s", "peak MB", "rows/s"]
+    print_table([*header, "time/60s", "peak/1024MB", "target"], lines)
     if any(line[-1] == "FAIL" for line in lines):
         print(
             f"\nFAIL: SQLite misses the target (under {TARGET_SECONDS:.0f} s and "

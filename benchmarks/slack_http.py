@@ -53,8 +53,8 @@ from pathlib import Path
 
 import chat_latency
 import numpy as np
-from bench_report import postgres_problem, print_header
-from sqlalchemy import create_engine, func, make_url, select, text
+from bench_report import fresh_postgres, postgres_problem, print_header, print_table
+from sqlalchemy import func, make_url, select
 from sqlmodel import col
 
 # tests/ (the Slack emulator, the signed sender) is not installed: import it from the checkout.
@@ -390,29 +390,12 @@ def sqlite_copy() -> Iterator[str]:
 @contextlib.contextmanager
 def postgres_copy(admin_url: str) -> Iterator[str]:
     """A fresh database on the server, filled by chat_latency.generate; dropped at the end."""
-    name = f"crm_bench_http_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres(admin_url, "crm_bench_http") as url:
         started = time.perf_counter()
         chat_latency.generate(url, SIZES)
-        print(f"  postgresql: generated {name} in {time.perf_counter() - started:.0f} s")
+        print(f"  postgresql: generated {make_url(url).database} in "
+              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
         yield url
-    finally:
-        db.open_engine(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def print_table(header: list[str], lines: list[list[str]]) -> None:
-    table = [header, *lines]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        cells = zip(row, widths, strict=True)
-        print("  ".join(c.ljust(w) if i < 1 else c.rjust(w) for i, (c, w) in enumerate(cells)))
 
 
 def main() -> None:
