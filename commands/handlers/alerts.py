@@ -151,7 +151,6 @@ def post_now(command: PostAlertNow, request: Request) -> AlertPosted | Problem:
         )
     if request.slack is None:
         return Problem("alerts test posts to Slack, which this console cannot reach; use /crm")
-    request.session.commit()  # the poster reads the subscription in its own session
     ts = request.slack.post_alert_now(subscription.id, request.actor.now)
     return AlertPosted(subscription, ts)
 

@@ -148,7 +148,7 @@ def build_digest(
         customers=len(rows),
         total_value_at_risk=sum(row.value_at_risk for row in rows),
         previous_total=previous_total,
-        new_customers=len(new) if previous else len(rows),
+        new_customers=len(new),  # with no previous post, all of them
         lines=_lines(session, team_id, chosen, previous_ids, now),
         customer_ids=[row.customer_id for row in rows[:REMEMBERED]],
         hidden=snapshot.hidden,
