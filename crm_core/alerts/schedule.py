@@ -65,12 +65,8 @@ class Schedule:
         return slots
 
     def next_slot(self, after: datetime) -> datetime:
-        """The first slot after `after`."""
-        for days in range(0, 15, 7):
-            found = self.slots_between(after, after + timedelta(days=days + 8))
-            if found:
-                return found[0]
-        raise ValueError(f"no slot within two weeks for {self}")  # cannot happen
+        """The first slot after `after` (every cadence posts within a week)."""
+        return self.slots_between(after, after + timedelta(days=8))[0]
 
 
 def parse_time(text: str) -> str:
