@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 import analytics_scoring
 from bench_report import fresh_postgres, postgres_problem, print_header, print_table
 from sqlalchemy import text
-from sqlmodel import col, select
+from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -53,8 +53,8 @@ from crm_core import db
 from crm_core.alerts.digest import DigestFilter, build_digest
 from crm_core.alerts.schedule import Schedule
 from crm_core.alerts.subscriptions import subscribe
+from crm_core.analytics.customer_scores import scores
 from crm_core.analytics.scoring import refresh_scores
-from crm_core.models import CustomerScore
 from crm_core.settings import Settings
 from reports.alerts import digest_message
 from tests.slack_emulator import SlackEmulator
@@ -138,11 +138,11 @@ def digest_rows(url: str, label: str, repeat: int) -> list[list[str]]:
 def thousandth_value(engine) -> float:
     """The value at risk of the 1,000th most valuable customer: a "min value" that keeps ~1,000."""
     with db.unit_of_work(engine) as session:
+        score = scores(TEAM).c
         return float(
             session.exec(
-                select(CustomerScore.value_at_risk)
-                .where(CustomerScore.team_id == TEAM)
-                .order_by(col(CustomerScore.value_at_risk).desc())
+                select(score.value_at_risk)
+                .order_by(score.value_at_risk.desc())
                 .offset(999)
                 .limit(1)
             ).one()

@@ -9,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
+from crm_core.analytics.customer_scores import CustomerScore, scores
 from crm_core.customers import get_customer, list_contacts
-from crm_core.models import Contact, Customer, CustomerScore, Interaction, NpsResponse, Purchase
+from crm_core.models import Contact, Customer, Interaction, NpsResponse, Purchase
 from crm_core.models.types import as_utc
 
 
@@ -84,9 +85,8 @@ _RECENT_INTERACTIONS = (
     .limit(bindparam("recent"))
 )
 _INTERACTIONS_TOTAL = select(func.count()).select_from(Interaction).where(*_IN_CUSTOMER)
-_SCORE = select(CustomerScore).where(
-    CustomerScore.team_id == _TEAM, CustomerScore.customer_id == _CUSTOMER
-)
+_SCORES = scores(_TEAM)
+_SCORE = select(_SCORES).where(_SCORES.c.customer_id == _CUSTOMER)
 
 
 def customer_360(
@@ -125,9 +125,13 @@ def customer_360(
         open_follow_ups=list(open_follow_ups),
         recent_interactions=list(recent_interactions),
         interactions_total=total,
-        score=session.exec(_SCORE, params=params).first(),
+        score=_score(session.execute(_SCORE, params).first()),
     )
 
 
 def _money(value: Decimal | float | int) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
+
+
+def _score(row) -> CustomerScore | None:
+    return CustomerScore(*row) if row else None

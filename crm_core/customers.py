@@ -20,7 +20,6 @@ from crm_core.models import (
     Contact,
     Customer,
     CustomerMerge,
-    CustomerScore,
     Interaction,
     NpsResponse,
     Purchase,
@@ -298,11 +297,13 @@ def merge_customers(
         target=f"customer #{merge_id} into #{keep_id}", detail=moved,
     )  # fmt: skip
     session.flush()
-    # The duplicate's scores go with it; the next analytics refresh scores the merged history.
-    for derived in (CustomerScore, PurchaseSummary):
-        session.execute(
-            delete(derived).where(derived.team_id == team_id, derived.customer_id == merge_id)
+    # The duplicate's aggregates (and so its scores) go with it; the next analytics refresh
+    # scores the merged history.
+    session.execute(
+        delete(PurchaseSummary).where(
+            PurchaseSummary.team_id == team_id, PurchaseSummary.customer_id == merge_id
         )
+    )
     session.execute(
         delete(Customer).where(col(Customer.id) == merge_id, col(Customer.team_id) == team_id)
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -19,11 +19,11 @@ from enum import Enum
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from crm_core.analytics.customer_scores import score_of
 from crm_core.customers import get_customer
 from crm_core.models import (
     Contact,
     CustomerMerge,
-    CustomerScore,
     Interaction,
     NpsResponse,
     Purchase,
@@ -88,7 +88,11 @@ def export_customer(session: Session, *, team_id: str, customer_id: int) -> Cust
         "interactions": [_record(r) for r in _rows(session, Interaction, team_id, customer_id)],
         "purchases": [_record(r) for r in _rows(session, Purchase, team_id, customer_id)],
         "nps_responses": [_record(r) for r in _rows(session, NpsResponse, team_id, customer_id)],
-        "scores": [_record(r) for r in _rows(session, CustomerScore, team_id, customer_id)],
+        "scores": [
+            asdict(score)
+            for score in [score_of(session, team_id=team_id, customer_id=customer_id)]
+            if score is not None
+        ],
         "merged_into_this_customer": [
             _record(r)
             for r in session.exec(

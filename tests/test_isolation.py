@@ -18,10 +18,11 @@ from bot.workspaces import Workspaces
 from commands.results import ClvTop
 from crm_core.alerts.schedule import Schedule
 from crm_core.alerts.subscriptions import subscribe
+from crm_core.analytics.customer_scores import scores
 from crm_core.analytics.scoring import refresh_scores
 from crm_core.db import unit_of_work
 from crm_core.interactions import log_interaction
-from crm_core.models import Customer, CustomerScore
+from crm_core.models import Customer
 from crm_core.nps import record_nps
 from crm_core.settings import Settings
 from reports import views
@@ -154,7 +155,5 @@ def test_alerts_and_chart_data_stay_in_their_workspace(engine, emulator, two_wor
     bot.ask("clv top 10", wants_chart=True)
     assert isinstance(bot.result, ClvTop)
     with unit_of_work(engine) as session:
-        t1_scores = session.exec(
-            select(CustomerScore.clv).where(CustomerScore.team_id == "T1")
-        ).all()
+        t1_scores = session.exec(select(scores("T1").c.clv)).all()
     assert sorted(bot.result.distribution) == sorted(t1_scores)  # the chart's data: T1 only

@@ -31,9 +31,9 @@ def buy(session, customer, when, amount):
 
 def assert_agrees(session, unit="W"):
     assert purchase_summaries.is_current(session, team_id="T1", unit=unit)
-    with patterns.condensed(session, team_id="T1", unit=unit, observation_end=END) as found:
-        assert found.relation == "purchase_summary"
-        ours = patterns.per_customer(session, found)
+    found = patterns.condense(session, team_id="T1", unit=unit, observation_end=END)
+    assert found.relation == "purchase_summary"
+    ours = patterns.per_customer(found)
     sql = rfm_summary(session, team_id="T1", unit=unit, observation_end=END)
     pd.testing.assert_frame_equal(ours, sql, check_dtype=False)
 
@@ -101,10 +101,10 @@ def test_a_purchase_after_the_observation_end_sends_the_summary_back_to_the_purc
     buy(session, a, END + timedelta(days=30), "10")
     buy(session, b, END + timedelta(days=30), "7")  # no purchase by the end: not a customer yet
     purchase_summaries.rebuild(session, team_id="T1", unit="W")
-    with patterns.condensed(session, team_id="T1", unit="W", observation_end=END) as found:
-        assert found.relation != "purchase_summary"
-        ours = patterns.per_customer(session, found)
-        assert found.patterns["customers"].sum() == 1
+    found = patterns.condense(session, team_id="T1", unit="W", observation_end=END)
+    assert found.relation != "purchase_summary"
+    ours = patterns.per_customer(found)
+    assert found.patterns["customers"].sum() == 1
     sql = rfm_summary(session, team_id="T1", unit="W", observation_end=END)
     assert list(ours.index) == [a.id]
     pd.testing.assert_frame_equal(ours, sql, check_dtype=False)

@@ -15,9 +15,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_core.alerts.feedback import hidden_customers
+from crm_core.analytics.customer_scores import scores
 from crm_core.analytics.scoring import latest_fit
 from crm_core.analytics.values import AtRisk, churn_reasons, customer_values
-from crm_core.models import AlertDelivery, AlertSubscription, AnalyticsFit, Customer, CustomerScore
+from crm_core.models import AlertDelivery, AlertSubscription, AnalyticsFit, Customer
 
 OVERDUE_FACTOR = 2.0
 # Customers listed in one post; the header counts them all.
@@ -93,16 +94,15 @@ def at_risk_snapshot(
     if fit is None:
         return RiskSnapshot(None, [], 0)
     hidden = hidden_customers(session, team_id=team_id, now=now)
-    score = CustomerScore
-    overdue = (col(score.frequency) > 0) & (
-        col(score.frequency) * (col(score.age) - col(score.recency))
-        > OVERDUE_FACTOR * col(score.recency)
+    score = scores(team_id).c
+    overdue = (score.frequency > 0) & (
+        score.frequency * (score.age - score.recency) > OVERDUE_FACTOR * score.recency
     )
     value = func.coalesce(score.value_at_risk, 0.0)
     rows = session.exec(
         select(score.customer_id, value, overdue, Customer.owner_user_id, Customer.segment)
-        .join(Customer, col(Customer.id) == col(score.customer_id))
-        .where(score.team_id == team_id, (col(score.p_alive) < alive_threshold) | overdue)
+        .join(Customer, col(Customer.id) == score.customer_id)
+        .where((score.p_alive < alive_threshold) | overdue)
         .order_by(value.desc())
     ).all()
     kept = [

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from crm_core.models import Customer, CustomerScore
+from crm_core.analytics.customer_scores import scores
+from crm_core.models import Customer
 
 
 @dataclass(frozen=True)
@@ -28,15 +29,16 @@ class ChannelEconomics:
 
 def acquisition_by_channel(session: Session, *, team_id: str) -> list[ChannelEconomics]:
     """One row per acquisition channel (customers without one are left out), biggest first."""
+    score = scores(team_id)
     rows = session.exec(
         select(
             Customer.acquisition_channel,
             func.count(),
             func.count(Customer.acquisition_cost),
             func.coalesce(func.sum(Customer.acquisition_cost), 0),
-            func.avg(CustomerScore.clv),
+            func.avg(score.c.clv),
         )
-        .join(CustomerScore, col(CustomerScore.customer_id) == col(Customer.id), isouter=True)
+        .join(score, score.c.customer_id == col(Customer.id), isouter=True)
         .where(Customer.team_id == team_id, col(Customer.acquisition_channel).is_not(None))
         .group_by(Customer.acquisition_channel)
         .order_by(func.count().desc())

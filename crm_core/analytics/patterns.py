@@ -1,10 +1,9 @@
-"""The RFM summary condensed by the database into the few distinct patterns the models need.
+"""A workspace's customers as the models see them, condensed into their distinct patterns.
 
-BG/NBD predicts from a customer's (x, t_x, T) alone and Gamma-Gamma's likelihood depends on
-(x, total repeat spend) alone, so a refresh reads those distinct combinations with how many
-customers share each (about 100k patterns for a million customers in weeks), evaluates the
-models once per pattern, and has the database broadcast the predictions back to every
-customer with one INSERT ... SELECT: no per-customer row passes through Python.
+BG/NBD predicts from a customer's (x, t_x, T) alone, so a refresh reads every customer's
+aggregates once (five numbers each), groups them into the distinct patterns (about 50k for
+a million customers in weeks), fits and predicts once per pattern, and stores the
+predictions per pattern (PatternScore): no per-customer row is written.
 
 The per-customer input is purchase_summary (kept current as purchases arrive) or, for an
 observation end before some purchase, a temporary table built the same way from the
@@ -13,71 +12,63 @@ purchases up to that end.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlmodel import Session
 
 from crm_core import purchase_summaries
-from crm_core.analytics.clv_models import GammaGamma
 from crm_core.analytics.summary import period_index
 from crm_core.analytics.writing import bulk_insert
+from crm_core.models import PatternScore
 
 _EARLIER_END = "scoring_aggregates"
-_PREDICTIONS = "scoring_patterns"
 _FETCH = 100_000
+# The columns of pattern_score a refresh writes, from the frame of `predictions`.
+PREDICTIONS = (
+    "periods",
+    "first_period",
+    "last_period",
+    "frequency",
+    "recency",
+    "T",
+    "customers",
+    "expected_purchases",
+    "p_alive",
+    "clv_base",
+    "clv_per_order_value",
+    "clv_per_revenue",
+)
 
 
 @dataclass(frozen=True)
 class Condensed:
     """A workspace's customers as of a period, and their distinct (x, t_x, T) patterns.
 
-    `patterns` has frequency, recency, T, customers (how many share the pattern) and
-    monetary_sum (their mean repeat order values added up).
+    `customers` has, per customer: customer_id, periods, first_period, last_period,
+    total_value, frequency, recency, T, monetary_value (the mean repeat order value) and
+    pattern (its row in `patterns`). `patterns` has periods, first_period, last_period,
+    frequency, recency, T and customers (how many share the pattern).
     """
 
     relation: str
     team_id: str
     end: int
+    customers: pd.DataFrame
     patterns: pd.DataFrame
 
-    @property
-    def params(self) -> dict:
-        return {"team_id": self.team_id, "end": self.end}
 
-    def customers_sql(self) -> str:
-        return _customers_sql(self.relation)
-
-
-def _customers_sql(relation: str) -> str:
-    """One row per customer: customer_id, x, rec, age (T) and m (mean repeat order value)."""
-    return f"""
-        SELECT customer_id, periods - 1 AS x, last_period - first_period AS rec,
-               :end - first_period AS age,
-               CASE WHEN periods > 1
-                    THEN (total_value - first_period_value) / (periods - 1)
-                    ELSE 0.0 END AS m
-        FROM {relation} WHERE team_id = :team_id
-    """
-
-
-@contextmanager
-def condensed(
-    session: Session, *, team_id: str, unit: str, observation_end: datetime
-) -> Iterator[Condensed]:
-    """The workspace's patterns as of `observation_end`, read from the freshest aggregates."""
+def condense(session: Session, *, team_id: str, unit: str, observation_end: datetime) -> Condensed:
+    """The workspace's customers as of `observation_end`, read from the freshest aggregates."""
     if not purchase_summaries.is_current(session, team_id=team_id, unit=unit):
         purchase_summaries.rebuild(session, team_id=team_id, unit=unit)
     params = {"team_id": team_id, "end": period_index(observation_end, unit)}
-    found = _patterns(session, "purchase_summary", params)
-    if not (found["recency"] > found["T"]).any():
-        yield Condensed("purchase_summary", team_id, params["end"], found)
-        return
+    aggregates = _aggregates(session, "purchase_summary", params)
+    if not (aggregates["last_period"] > params["end"]).any():
+        return _condensed("purchase_summary", team_id, params["end"], aggregates)
     # Some purchase lies after the end: only the purchases themselves can answer.
     dialect = session.get_bind().dialect.name
     _create_temporary(
@@ -95,127 +86,119 @@ def condensed(
             ),
             params,
         )
-        found = _patterns(session, _EARLIER_END, params)
-        yield Condensed(_EARLIER_END, team_id, params["end"], found)
+        aggregates = _aggregates(session, _EARLIER_END, params)
     finally:
         session.execute(text(f"DROP TABLE IF EXISTS {_EARLIER_END}"))
+    return _condensed(_EARLIER_END, team_id, params["end"], aggregates)
 
 
-def _patterns(session: Session, relation: str, params: dict) -> pd.DataFrame:
+def _aggregates(session: Session, relation: str, params: dict) -> pd.DataFrame:
     return _read(
         session,
-        f"SELECT x, rec, age, COUNT(*), SUM(m) FROM ({_customers_sql(relation)}) AS c "
-        "GROUP BY x, rec, age",
+        "SELECT customer_id, periods, first_period, last_period, first_period_value, "
+        f"total_value FROM {relation} WHERE team_id = :team_id",
         params,
         {
-            "frequency": "int64",
-            "recency": "float64",
-            "T": "float64",
-            "customers": "int64",
-            "monetary_sum": "float64",
-        },
-    )
-
-
-def spends(session: Session, source: Condensed) -> pd.DataFrame:
-    """Repeat customers with a positive spend as distinct (x, total cents), for Gamma-Gamma.
-
-    m is a total over x, so the distinct (x, cents) with their counts as weights give the
-    fit over every customer exactly. Refunds never enter the aggregates; customers whose
-    repeat orders were all free have m = 0 and are left out, as Gamma-Gamma requires.
-    """
-    frame = _read(
-        session,
-        "SELECT periods - 1, ROUND((total_value - first_period_value) * 100), COUNT(*) "
-        f"FROM {source.relation} WHERE team_id = :team_id AND periods > 1 "
-        "AND total_value - first_period_value > 0 "
-        "GROUP BY periods - 1, ROUND((total_value - first_period_value) * 100)",
-        source.params,
-        {"frequency": "int64", "cents": "float64", "customers": "int64"},
-    )
-    frame["monetary_value"] = frame["cents"] / 100 / frame["frequency"]
-    return frame
-
-
-def per_customer(session: Session, source: Condensed) -> pd.DataFrame:
-    """frequency, recency, T and monetary_value per customer, indexed by customer_id."""
-    frame = _read(
-        session,
-        source.customers_sql(),
-        source.params,
-        {
             "customer_id": "int64",
-            "frequency": "int64",
-            "recency": "float64",
-            "T": "float64",
-            "monetary_value": "float64",
+            "periods": "int64",
+            "first_period": "int64",
+            "last_period": "int64",
+            "first_period_value": "float64",
+            "total_value": "float64",
         },
     )
-    return frame.set_index("customer_id").sort_index()
 
 
-def write_scores(
-    session: Session,
-    source: Condensed,
-    *,
-    fit_id: int,
-    predictions: pd.DataFrame,
-    gamma_gamma: GammaGamma,
-) -> None:
-    """Write every customer's scores from the per-pattern predictions, inside the database.
-
-    `predictions` holds p_alive, expected_purchases and discounted (the discounted expected
-    purchases over the horizon) per pattern; each customer's CLV is E(M | x, m) from
-    `gamma_gamma` (computed by the statement, as clv_models.expected_order_value does) times
-    the discounted purchases of their pattern, and value at risk is CLV x (1 - P(alive)).
-    """
-    _create_temporary(
-        session,
-        _PREDICTIONS,
-        "x INTEGER, rec INTEGER, age INTEGER, p_alive DOUBLE PRECISION, "
-        "expected DOUBLE PRECISION, discounted DOUBLE PRECISION, PRIMARY KEY (x, rec, age)",
+def _condensed(relation: str, team_id: str, end: int, customers: pd.DataFrame) -> Condensed:
+    periods, first, last = (
+        customers[name].to_numpy() for name in ("periods", "first_period", "last_period")
     )
-    try:
-        columns = [
-            predictions[name].to_numpy()
-            for name in ("frequency", "recency", "T", "p_alive", "expected_purchases", "discounted")
-        ]
-        rows = [
-            (int(x), int(r), int(t), float(p), float(e), float(d))
-            for x, r, t, p, e, d in zip(*columns, strict=True)
-        ]
-        names = ("x", "rec", "age", "p_alive", "expected", "discounted")
-        bulk_insert(session, _PREDICTIONS, names, rows)
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text(f"ANALYZE {_PREDICTIONS}"))
-        session.execute(
-            text(
-                f"""
-                INSERT INTO customer_score (team_id, customer_id, fit_id, frequency, recency, age,
-                    monetary_value, expected_purchases, p_alive, clv, value_at_risk)
-                SELECT :team_id, customer_id, :fit_id, x, rec, age, m, expected, p_alive, clv,
-                       clv * (1 - p_alive)
-                FROM (
-                    SELECT c.customer_id, c.x, c.rec, c.age, c.m, s.expected, s.p_alive,
-                           ((1 - c.w) * :mean + c.w * c.m) * s.discounted AS clv
-                    FROM (
-                        SELECT customer_id, x, rec, age, m, :p * x / (:p * x + :q - 1) AS w
-                        FROM ({source.customers_sql()}) AS customers
-                    ) AS c
-                    JOIN {_PREDICTIONS} s ON s.x = c.x AND s.rec = c.rec AND s.age = c.age
-                ) AS scored
-                """
-            ),
-            {
-                **source.params,
-                "fit_id": fit_id,
-                "p": gamma_gamma.p,
-                "q": gamma_gamma.q,
-                "mean": gamma_gamma.population_mean,
-            },
+    frequency = periods - 1
+    repeat_value = customers.pop("first_period_value").to_numpy()
+    repeat_value = customers["total_value"].to_numpy() - repeat_value
+    customers["frequency"] = frequency
+    customers["recency"] = (last - first).astype(float)
+    customers["T"] = (end - first).astype(float)
+    customers["monetary_value"] = np.divide(
+        repeat_value, frequency, out=np.zeros(len(customers)), where=frequency > 0
+    )
+    key = _pattern_key(periods, first, last)
+    _, chosen, pattern, counts = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    customers["pattern"] = pattern
+    periods, first, last = periods[chosen], first[chosen], last[chosen]
+    patterns = pd.DataFrame(
+        {
+            "periods": periods,
+            "first_period": first,
+            "last_period": last,
+            "frequency": periods - 1,
+            "recency": (last - first).astype(float),
+            "T": (end - first).astype(float),
+            "customers": counts,
+        }
+    )
+    return Condensed(relation, team_id, end, customers, patterns)
+
+
+def _pattern_key(periods: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """One int64 per (periods, first, last), equal exactly when all three are (mixed radix
+    over the ranges present; a few dozen thousand periods each leave ample room)."""
+    if len(periods) == 0:
+        return np.zeros(0, dtype=np.int64)
+    key = np.zeros(len(periods), dtype=np.int64)
+    room = 1
+    for values in (last, first, periods):
+        low, span = values.min(), int(values.max() - values.min()) + 1
+        if room * span >= 2**62:
+            raise OverflowError("purchase periods too far apart to tell patterns apart")
+        key += (values - low) * room
+        room *= span
+    return key
+
+
+def spends(found: Condensed) -> pd.DataFrame:
+    """Repeat customers with a positive spend as distinct (x, m) with their counts, for
+    Gamma-Gamma: the weighted fit over them is the fit over every customer. Refunds never
+    enter the aggregates; customers whose repeat orders were all free have m = 0 and are
+    left out, as Gamma-Gamma requires."""
+    repeat = found.customers[
+        (found.customers["frequency"] > 0) & (found.customers["monetary_value"] > 0)
+    ]
+    counted = repeat.groupby(["frequency", "monetary_value"], sort=False).size()
+    return counted.rename("customers").reset_index()
+
+
+def per_customer(found: Condensed) -> pd.DataFrame:
+    """frequency, recency, T and monetary_value per customer, indexed by customer_id."""
+    columns = ["customer_id", "frequency", "recency", "T", "monetary_value"]
+    return found.customers[columns].set_index("customer_id").sort_index()
+
+
+def write_predictions(
+    session: Session, found: Condensed, *, fit_id: int, predictions: pd.DataFrame
+) -> None:
+    """Replace the workspace's pattern_score rows with `predictions` (the PREDICTIONS columns,
+    one row per pattern of `found`)."""
+    session.execute(delete(PatternScore).where(PatternScore.team_id == found.team_id))
+    columns = [predictions[name].to_numpy() for name in PREDICTIONS]
+    rows = [
+        (found.team_id, fit_id, int(periods), int(first), int(last), int(x), int(rec), int(age))
+        + (int(customers), float(expected), _number(alive), float(base), float(m), float(total))
+        for periods, first, last, x, rec, age, customers, expected, alive, base, m, total in zip(
+            *columns, strict=True
         )
-    finally:
-        session.execute(text(f"DROP TABLE IF EXISTS {_PREDICTIONS}"))
+    ]
+    names = ("team_id", "fit_id", "periods", "first_period", "last_period", "frequency")
+    names += ("recency", "age", "customers", "expected_purchases", "p_alive", "clv_base")
+    names += ("clv_per_order_value", "clv_per_revenue")
+    bulk_insert(session, "pattern_score", names, rows)
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return None if np.isnan(value) else value
 
 
 def _create_temporary(session: Session, name: str, columns: str) -> None:
@@ -226,12 +209,27 @@ def _create_temporary(session: Session, name: str, columns: str) -> None:
 
 
 def _read(session: Session, sql: str, params: dict, columns: dict[str, str]) -> pd.DataFrame:
-    """A query's rows as typed columns, fetched in chunks so no million tuples pile up."""
-    result = session.execute(text(sql), params)
+    """A query's rows as typed columns, fetched in chunks so no million tuples pile up.
+
+    Through the driver's own cursor: SQLAlchemy's row objects would cost more than the read.
+    On PostgreSQL a server-side cursor, so the client never holds the whole result. `sql`
+    names its parameters :name.
+    """
+    connection = session.connection()
+    raw = connection.connection
+    if connection.dialect.name == "postgresql":
+        for name in params:
+            sql = sql.replace(f":{name}", f"%({name})s")
+        cursor = raw.driver_connection.cursor(name="crm_scoring_read")
+    else:
+        cursor = raw.cursor()
     parts: list[np.ndarray] = []
-    while chunk := result.fetchmany(_FETCH):
-        # Plain tuples: numpy probing SQLAlchemy rows one by one is ten times slower.
-        parts.append(np.array([tuple(row) for row in chunk], dtype=float))
+    try:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(_FETCH):
+            parts.append(np.array(chunk, dtype=float))
+    finally:
+        cursor.close()
     values = np.concatenate(parts) if parts else np.empty((0, len(columns)))
     return pd.DataFrame(
         {name: values[:, i].astype(kind) for i, (name, kind) in enumerate(columns.items())}

@@ -1,14 +1,18 @@
 """Refreshing a workspace's CLV scores: summary, fits, predictions, written back in one go.
 
-A refresh has the database condense the per-customer aggregates into distinct (frequency,
-recency, T) patterns (analytics.patterns), fits BG/NBD on them with weights and Gamma-Gamma
-on the distinct repeat spends, evaluates the predictions once per pattern, and has the
-database replace the workspace's rows in customer_score from them. Chat answers read those
-rows (and say how fresh they are) instead of fitting while Slack waits.
+A refresh reads the per-customer aggregates once and condenses them into distinct
+(frequency, recency, T) patterns (analytics.patterns), fits BG/NBD on them with weights and
+Gamma-Gamma on the distinct repeat spends, evaluates the predictions once per pattern and
+stores them per pattern, with the tops of the CLV and value-at-risk rankings
+(analytics.rankings) and the totals. Chat answers read those (analytics.customer_scores:
+each customer's aggregates joined to their pattern) and say how fresh they are, instead of
+fitting while Slack waits.
 
 With too few repeat customers (analytics.min_repeat_customers) or a fit that does not
 converge, CLV falls back to the historic formula: average order value x purchases per
-month x the horizon in months, with no probability of being alive; the fit record says so.
+month of tenure x the horizon in months (which comes to revenue per month of tenure x the
+horizon), with no probability of being alive; the fit record says so. Purchases and tenure
+are counted in the time unit, as the models count them.
 """
 
 from __future__ import annotations
@@ -20,12 +24,11 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from crm_core import purchase_summaries
-from crm_core.analytics import clv_models, patterns
-from crm_core.analytics.writing import replacing_scores, write_scores
+from crm_core.analytics import clv_models, patterns, rankings
 from crm_core.errors import CrmError
 from crm_core.models import AnalyticsFit, Purchase
 from crm_core.models.types import as_utc
@@ -76,49 +79,39 @@ def refresh_scores(
     """Fit the models on the workspace's purchases up to `now` and replace its scores."""
     started = time.perf_counter()
     unit = settings.time_unit
-    with patterns.condensed(session, team_id=team_id, unit=unit, observation_end=now) as found:
-        if found.patterns.empty:
-            raise NotEnoughData(
-                "there are no purchases yet; import some with `crm import purchases FILE`"
-            )
-        watermark_id, watermark_at, purchases = session.execute(
-            select(func.max(Purchase.id), func.max(Purchase.purchased_at), func.count()).where(
-                Purchase.team_id == team_id
-            )
-        ).one()
-        counts = found.patterns["customers"]
-        fit = AnalyticsFit(
-            team_id=team_id,
-            method=MODELS,
-            time_unit=unit,
-            horizon_months=settings.horizon_months,
-            monthly_discount_rate=settings.monthly_discount_rate,
-            observation_end=now,
-            watermark_purchase_id=watermark_id,
-            watermark_purchased_at=as_utc(watermark_at) if watermark_at else None,
-            purchases=purchases,
-            customers=int(counts.sum()),
-            repeat_customers=int(counts[found.patterns["frequency"] > 0].sum()),
-            unique_patterns=len(found.patterns),
-            at_risk_threshold=settings.churn_risk_threshold,
+    found = patterns.condense(session, team_id=team_id, unit=unit, observation_end=now)
+    if found.customers.empty:
+        raise NotEnoughData(
+            "there are no purchases yet; import some with `crm import purchases FILE`"
         )
-        predicted = _model_predictions(session, found, fit, settings)
-        session.add(fit)
-        session.flush()
-        with replacing_scores(session, team_id=team_id, customers=fit.customers):
-            if predicted is not None:
-                predictions, gg = predicted
-                patterns.write_scores(
-                    session, found, fit_id=fit.id, predictions=predictions, gamma_gamma=gg
-                )
-                _store_totals(fit, predictions, gg, settings)
-            else:
-                summary = patterns.per_customer(session, found)
-                scores = _historic_scores(session, summary, fit, settings, now)
-                write_scores(session, team_id=team_id, fit_id=fit.id, scores=scores)
-                fit.total_clv = float(scores["clv"].sum())
-                fit.total_value_at_risk = 0.0
-                fit.at_risk_customers = 0
+    watermark_id, watermark_at, purchases = session.execute(
+        select(func.max(Purchase.id), func.max(Purchase.purchased_at), func.count()).where(
+            Purchase.team_id == team_id
+        )
+    ).one()
+    counts = found.patterns["customers"]
+    fit = AnalyticsFit(
+        team_id=team_id,
+        method=MODELS,
+        time_unit=unit,
+        horizon_months=settings.horizon_months,
+        monthly_discount_rate=settings.monthly_discount_rate,
+        observation_end=now,
+        watermark_purchase_id=watermark_id,
+        watermark_purchased_at=as_utc(watermark_at) if watermark_at else None,
+        purchases=purchases,
+        customers=int(counts.sum()),
+        repeat_customers=int(counts[found.patterns["frequency"] > 0].sum()),
+        unique_patterns=len(found.patterns),
+        at_risk_threshold=settings.churn_risk_threshold,
+    )
+    predictions = _model_predictions(found, fit, settings)
+    if predictions is None:
+        predictions = _historic_predictions(found, fit, settings)
+    session.add(fit)
+    session.flush()
+    patterns.write_predictions(session, found, fit_id=fit.id, predictions=predictions)
+    _rank_and_total(session, found, predictions, fit, settings)
     fit.seconds = round(time.perf_counter() - started, 3)
     logger.info(
         "scored %d customers of %s with %s in %.2fs",
@@ -131,9 +124,9 @@ def refresh_scores(
 
 
 def _model_predictions(
-    session: Session, found: patterns.Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
-) -> tuple[pd.DataFrame, clv_models.GammaGamma] | None:
-    """Per-pattern predictions and the Gamma-Gamma fit, or None (and why) for the fallback."""
+    found: patterns.Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
+) -> pd.DataFrame | None:
+    """Per-pattern predictions from the fitted models, or None (and why) for the fallback."""
     if fit.repeat_customers < settings.min_repeat_customers:
         fit.method, fit.reason = (
             HISTORIC,
@@ -149,7 +142,7 @@ def _model_predictions(
         fit.method, fit.reason = HISTORIC, "BG/NBD did not converge on this data"
         return None
     fit.bg_r, fit.bg_alpha, fit.bg_a, fit.bg_b, fit.bg_converged = bg.r, bg.alpha, bg.a, bg.b, True
-    spends = patterns.spends(session, found)
+    spends = patterns.spends(found)
     fit.gg_customers = int(spends["customers"].sum())
     gg = None
     if fit.gg_customers >= MIN_GAMMA_GAMMA_CUSTOMERS:
@@ -167,7 +160,7 @@ def _model_predictions(
     predictions = found.patterns.copy()
     predictions["p_alive"] = clv_models.probability_alive(bg, f, r, t)
     predictions["expected_purchases"] = clv_models.expected_purchases(bg, horizon, f, r, t)
-    predictions["discounted"] = clv_models.discounted_expected_purchases(
+    discounted = clv_models.discounted_expected_purchases(
         bg,
         f,
         r,
@@ -176,7 +169,8 @@ def _model_predictions(
         monthly_discount_rate=settings.monthly_discount_rate,
         unit=fit.time_unit,
     )
-    broken = ~np.isfinite(predictions[["p_alive", "expected_purchases", "discounted"]]).all(axis=1)
+    predicted = predictions[["p_alive", "expected_purchases"]].assign(discounted=discounted)
+    broken = ~np.isfinite(predicted).all(axis=1)
     if broken.any():
         fit.method, fit.reason = (
             HISTORIC,
@@ -184,57 +178,60 @@ def _model_predictions(
             f"{int(predictions.loc[broken, 'customers'].sum())} customers",
         )
         return None
-    return predictions, gg
-
-
-def _store_totals(
-    fit: AnalyticsFit,
-    predictions: pd.DataFrame,
-    gg: clv_models.GammaGamma,
-    settings: AnalyticsSettings,
-) -> None:
-    """Totals over every customer, added up per pattern: E(M | x, m) is linear in m."""
+    # CLV = E(M | x, m) x discounted purchases, E(M | x, m) = (1 - w) x mean + w x m.
     x = predictions["frequency"].to_numpy(dtype=float)
     weight = gg.p * x / (gg.p * x + gg.q - 1)
-    customers = predictions["customers"].to_numpy(dtype=float)
-    order_values = (
-        customers * (1 - weight) * gg.population_mean
-        + weight * predictions["monetary_sum"].to_numpy()
-    )
-    clv = order_values * predictions["discounted"].to_numpy()
-    alive = predictions["p_alive"].to_numpy()
-    fit.total_clv = float(clv.sum())
-    fit.total_value_at_risk = float((clv * (1 - alive)).sum())
-    fit.at_risk_customers = int(customers[alive < settings.churn_risk_threshold].sum())
+    predictions["clv_base"] = (1 - weight) * gg.population_mean * discounted
+    predictions["clv_per_order_value"] = weight * discounted
+    predictions["clv_per_revenue"] = 0.0
+    return predictions
 
 
-def _historic_scores(
+def _historic_predictions(
+    found: patterns.Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
+) -> pd.DataFrame:
+    """Average order value x purchases per month of tenure x the horizon in months, that is
+    revenue / tenure months x horizon; tenure is at least a month. No P(alive)."""
+    predictions = found.patterns.copy()
+    months = settings.horizon_months
+    tenure = (predictions["T"] / clv_models.UNITS_PER_MONTH[fit.time_unit]).clip(lower=1.0)
+    predictions["p_alive"] = np.nan
+    predictions["expected_purchases"] = predictions["periods"] / tenure * months
+    predictions["clv_base"] = 0.0
+    predictions["clv_per_order_value"] = 0.0
+    predictions["clv_per_revenue"] = months / tenure
+    return predictions
+
+
+def _rank_and_total(
     session: Session,
-    summary: pd.DataFrame,
+    found: patterns.Condensed,
+    predictions: pd.DataFrame,
     fit: AnalyticsFit,
     settings: AnalyticsSettings,
-    now: datetime,
-) -> pd.DataFrame:
-    """Average order value x purchases per month (over the customer's tenure) x horizon months."""
-    rows = session.execute(
-        text(
-            "SELECT customer_id, COUNT(*), SUM(amount), MIN(purchased_at) FROM purchase "
-            "WHERE team_id = :team_id AND amount >= 0 GROUP BY customer_id"
-        ),
-        {"team_id": fit.team_id},
-    ).all()
-    orders = pd.DataFrame(rows, columns=["customer_id", "orders", "revenue", "first"]).set_index(
-        "customer_id"
+) -> None:
+    """Every customer's CLV from their pattern, for the stored rankings and the fit's totals."""
+    customers, pattern = found.customers, found.customers["pattern"].to_numpy()
+
+    def per_customer(name: str) -> np.ndarray:
+        return predictions[name].to_numpy(dtype=float)[pattern]
+
+    clv = (
+        per_customer("clv_base")
+        + per_customer("clv_per_order_value") * customers["monetary_value"].to_numpy()
+        + per_customer("clv_per_revenue") * customers["total_value"].to_numpy()
     )
-    first = pd.to_datetime(orders["first"], utc=True, format="mixed")
-    tenure_months = ((pd.Timestamp(now) - first).dt.days / 30.4375).clip(lower=1.0)
-    average_order = orders["revenue"].astype(float) / orders["orders"]
-    per_month = orders["orders"] / tenure_months
-    scores = summary.copy()
-    scores["clv"] = (
-        (average_order * per_month * settings.horizon_months).reindex(scores.index).fillna(0.0)
+    alive = per_customer("p_alive")
+    at_risk = alive < settings.churn_risk_threshold  # False where there is no P(alive)
+    value_at_risk = np.nan_to_num(clv * (1 - alive))
+    rankings.write(
+        session,
+        team_id=fit.team_id,
+        customer_ids=customers["customer_id"].to_numpy(),
+        clv=clv,
+        value_at_risk=value_at_risk,
+        at_risk=at_risk,
     )
-    scores["expected_purchases"] = (per_month * settings.horizon_months).reindex(scores.index)
-    scores["p_alive"] = np.nan
-    scores["value_at_risk"] = np.nan
-    return scores
+    fit.total_clv = float(clv.sum())
+    fit.total_value_at_risk = float(value_at_risk.sum())
+    fit.at_risk_customers = int(at_risk.sum())

@@ -1,4 +1,9 @@
-"""Reading stored scores: the most valuable customers, one customer's value, who is slipping."""
+"""Reading stored scores: the most valuable customers, one customer's value, who is slipping.
+
+Scores come from analytics.customer_scores (each customer's aggregates joined to their
+pattern's predictions); the rankings start from the tops a refresh stored
+(analytics.rankings) and rank every customer only when those fall short.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,9 @@ from datetime import datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from crm_core.models import (
-    AnalyticsFit,
-    Customer,
-    CustomerScore,
-    Interaction,
-    NpsResponse,
-    Purchase,
-)
+from crm_core.analytics import rankings
+from crm_core.analytics.customer_scores import scores
+from crm_core.models import AnalyticsFit, Customer, Interaction, NpsResponse, Purchase, ScoreRank
 from crm_core.models.types import as_utc
 
 
@@ -63,26 +63,60 @@ class ValueTotals:
 
 
 def _values_query(team_id: str):
-    return (
-        select(CustomerScore, Customer.name, Customer.owner_user_id, Customer.segment)
-        .join(Customer, col(Customer.id) == col(CustomerScore.customer_id))
-        .where(CustomerScore.team_id == team_id)
-    )
+    score = scores(team_id)
+    query = select(
+        score.c.customer_id,
+        Customer.name,
+        Customer.owner_user_id,
+        Customer.segment,
+        score.c.frequency,
+        score.c.clv,
+        score.c.p_alive,
+        score.c.value_at_risk,
+        score.c.expected_purchases,
+    ).join(Customer, (col(Customer.id) == score.c.customer_id) & (Customer.team_id == team_id))
+    return query, score
 
 
 def _value(row) -> CustomerValue:
-    score, name, owner, segment = row
-    return CustomerValue(
-        customer_id=score.customer_id,
-        name=name,
-        owner_user_id=owner,
-        segment=segment,
-        frequency=score.frequency,
-        clv=score.clv,
-        p_alive=score.p_alive,
-        value_at_risk=score.value_at_risk,
-        expected_purchases=score.expected_purchases,
+    return CustomerValue(*row)
+
+
+def _ranked(
+    session: Session,
+    *,
+    team_id: str,
+    ranking: str | None,
+    order_by: str,
+    limit: int,
+    where: list,
+) -> list[CustomerValue]:
+    """The first `limit` customers meeting `where` by `order_by`: from the stored top of
+    `ranking`, or by ranking every customer when the top holds too few of them (or when
+    `ranking` is None)."""
+    query, score = _values_query(team_id)
+    filters = [clause(score) if callable(clause) else clause for clause in where]
+    everyone = (
+        query.where(*filters).order_by(score.c[order_by].desc(), score.c.customer_id).limit(limit)
     )
+    if ranking is None:
+        return [_value(row) for row in session.exec(everyone).all()]
+    stored = session.exec(
+        query.join(
+            ScoreRank,
+            (col(ScoreRank.customer_id) == score.c.customer_id)
+            & (ScoreRank.team_id == team_id)
+            & (ScoreRank.ranking == ranking),
+        )
+        .where(*filters)
+        .order_by(col(ScoreRank.position))
+        .limit(limit)
+    ).all()
+    if not rankings.needs_full_ranking(
+        session, team_id=team_id, ranking=ranking, found=len(stored), wanted=limit
+    ):
+        return [_value(row) for row in stored]
+    return [_value(row) for row in session.exec(everyone).all()]
 
 
 def top_by_clv(
@@ -94,27 +128,25 @@ def top_by_clv(
     owner_user_id: str | None = None,
 ) -> list[CustomerValue]:
     """The customers with the highest predicted CLV, optionally of one segment or owner."""
-    query = _values_query(team_id)
+    where = []
     if segment:
-        query = query.where(func.lower(Customer.segment) == segment.lower())
+        where.append(func.lower(Customer.segment) == segment.lower())
     if owner_user_id:
-        query = query.where(Customer.owner_user_id == owner_user_id)
-    rows = session.exec(query.order_by(col(CustomerScore.clv).desc()).limit(limit)).all()
-    return [_value(row) for row in rows]
+        where.append(Customer.owner_user_id == owner_user_id)
+    return _ranked(
+        session, team_id=team_id, ranking=rankings.CLV, order_by="clv", limit=limit, where=where
+    )
 
 
 def all_clv(session: Session, *, team_id: str) -> list[float]:
     """Every scored customer's CLV, for a distribution chart."""
-    return list(
-        session.exec(select(CustomerScore.clv).where(CustomerScore.team_id == team_id)).all()
-    )
+    return list(session.exec(select(scores(team_id).c.clv)).all())
 
 
 def customer_value(session: Session, *, team_id: str, customer_id: int) -> CustomerValue | None:
     """One customer's scores, or None when the last refresh did not score them."""
-    row = session.exec(
-        _values_query(team_id).where(CustomerScore.customer_id == customer_id)
-    ).first()
+    query, score = _values_query(team_id)
+    row = session.exec(query.where(score.c.customer_id == customer_id)).first()
     return _value(row) if row else None
 
 
@@ -124,9 +156,8 @@ def customer_values(
     """Several customers' scores by id; those the last refresh did not score are left out."""
     if not customer_ids:
         return {}
-    rows = session.exec(
-        _values_query(team_id).where(col(CustomerScore.customer_id).in_(customer_ids))
-    ).all()
+    query, score = _values_query(team_id)
+    rows = session.exec(query.where(score.c.customer_id.in_(customer_ids))).all()
     return {value.customer_id: value for value in map(_value, rows)}
 
 
@@ -141,15 +172,14 @@ def value_totals(
         return ValueTotals(
             fit.customers, fit.total_clv, fit.total_value_at_risk or 0.0, fit.at_risk_customers or 0
         )
+    score = scores(team_id)
     customers, clv, at_risk_value, at_risk = session.exec(
         select(
             func.count(),
-            func.coalesce(func.sum(CustomerScore.clv), 0.0),
-            func.coalesce(func.sum(CustomerScore.value_at_risk), 0.0),
-            func.coalesce(
-                func.sum(case((col(CustomerScore.p_alive) < alive_threshold, 1), else_=0)), 0
-            ),
-        ).where(CustomerScore.team_id == team_id)
+            func.coalesce(func.sum(score.c.clv), 0.0),
+            func.coalesce(func.sum(score.c.value_at_risk), 0.0),
+            func.coalesce(func.sum(case((score.c.p_alive < alive_threshold, 1), else_=0)), 0),
+        )
     ).one()
     return ValueTotals(customers, float(clv), float(at_risk_value), int(at_risk))
 
@@ -164,11 +194,27 @@ def at_risk(
     owner_user_id: str | None = None,
 ) -> list[AtRisk]:
     """Customers whose P(alive) is under the threshold, most value at risk first."""
-    query = _values_query(team_id).where(col(CustomerScore.p_alive) < alive_threshold)
+    where: list = [lambda score: score.c.p_alive < alive_threshold]
     if owner_user_id:
-        query = query.where(Customer.owner_user_id == owner_user_id)
-    rows = session.exec(query.order_by(col(CustomerScore.value_at_risk).desc()).limit(limit)).all()
-    values = [_value(row) for row in rows]
+        where.append(Customer.owner_user_id == owner_user_id)
+    stored_threshold = session.exec(
+        select(AnalyticsFit.at_risk_threshold)
+        .where(AnalyticsFit.team_id == team_id)
+        .order_by(col(AnalyticsFit.id).desc())
+        .limit(1)
+    ).first()
+    # The stored ranking holds the customers under the fit's threshold: a higher one needs all.
+    ranking = rankings.VALUE_AT_RISK
+    if stored_threshold is None or alive_threshold > stored_threshold:
+        ranking = None
+    values = _ranked(
+        session,
+        team_id=team_id,
+        ranking=ranking,
+        order_by="value_at_risk",
+        limit=limit,
+        where=where,
+    )
     reasons = churn_reasons(
         session, team_id=team_id, customer_ids=[v.customer_id for v in values], now=now
     )

@@ -6,7 +6,7 @@ from crm_core.models.alerts import (
     AlertFeedback,
     AlertSubscription,
 )
-from crm_core.models.analytics import AnalyticsFit, CustomerScore
+from crm_core.models.analytics import AnalyticsFit, PatternScore, ScoreRank
 from crm_core.models.audit import AuditEvent
 from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBase, CustomerMerge
 from crm_core.models.delivery import Delivery
@@ -23,7 +23,6 @@ __all__ = [
     "AlertSubscription",
     "AnalyticsFit",
     "AuditEvent",
-    "CustomerScore",
     "Contact",
     "ContactBase",
     "Customer",
@@ -34,9 +33,11 @@ __all__ = [
     "InteractionKind",
     "InteractionSource",
     "NpsResponse",
+    "PatternScore",
     "Purchase",
     "PurchaseSummary",
     "PurchaseSummaryState",
+    "ScoreRank",
     "UTCDateTime",
     "utcnow",
 ]

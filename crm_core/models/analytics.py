@@ -1,4 +1,4 @@
-"""Fitted customer-value models and the per-customer scores read while Slack waits."""
+"""Fitted customer-value models, their per-pattern predictions and the tops of the rankings."""
 
 from __future__ import annotations
 
@@ -52,25 +52,42 @@ class AnalyticsFit(SQLModel, table=True):
     at_risk_threshold: float | None = None
 
 
-class CustomerScore(SQLModel, table=True):
-    # A customer's RFM summary and predictions from the workspace's latest fit. Derived data,
-    # replaced whole by every refresh: no foreign keys, so SQLite can empty the table at once
-    # (merges delete the merged customer's row themselves), and on SQLite no rowid either.
-    __tablename__ = "customer_score"
-    __table_args__ = (
-        Index("ix_customer_score_team_clv", "team_id", "clv"),
-        Index("ix_customer_score_team_value_at_risk", "team_id", "value_at_risk"),
-        {"sqlite_with_rowid": False},
-    )
+class PatternScore(SQLModel, table=True):
+    # The latest fit's predictions for one (frequency, recency, T) pattern, keyed the way
+    # purchase_summary holds a customer: a customer's scores are their aggregates joined to
+    # their pattern's row (crm_core.analytics.customer_scores), so a refresh writes one row per
+    # pattern (about 50k for a million customers) instead of one per customer. Derived data,
+    # replaced whole by every refresh.
+    __tablename__ = "pattern_score"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     team_id: str = Field(primary_key=True, max_length=32)
-    customer_id: int = Field(primary_key=True)
-    fit_id: int  # the analytics_fit the scores came from
+    periods: int = Field(primary_key=True)  # purchase_summary.periods: frequency + 1
+    first_period: int = Field(primary_key=True)
+    last_period: int = Field(primary_key=True)
+    fit_id: int  # the analytics_fit the predictions came from
     frequency: int
-    recency: float
-    age: float  # T in the papers: time units since the first purchase
-    monetary_value: float
-    expected_purchases: float | None = None
-    p_alive: float | None = None
-    clv: float
-    value_at_risk: float | None = None
+    recency: int
+    age: int  # T in the papers: periods from the first purchase to the fit's observation end
+    customers: int  # how many customers had this pattern at the fit
+    expected_purchases: float
+    p_alive: float | None = None  # None with the historic formula
+    # A customer's CLV is clv_base + clv_per_order_value x m + clv_per_revenue x total value,
+    # m being their mean repeat order value: E(M | x, m) x the discounted expected purchases
+    # under the models, revenue per month of tenure x the horizon under the historic formula.
+    clv_base: float
+    clv_per_order_value: float
+    clv_per_revenue: float
+
+
+class ScoreRank(SQLModel, table=True):
+    # The top of a ranking at the latest fit ("clv": every customer by CLV; "value_at_risk":
+    # customers under the fit's P(alive) threshold by value at risk), so the most valuable
+    # and the most at risk are read without ranking a million customers while Slack waits.
+    __tablename__ = "score_rank"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    ranking: str = Field(primary_key=True, max_length=16)
+    position: int = Field(primary_key=True)  # 0 is the top
+    customer_id: int
