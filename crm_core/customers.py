@@ -17,6 +17,7 @@ from crm_core.errors import (
     Suggestion,
 )
 from crm_core.models import (
+    AnalyticsFit,
     Contact,
     Customer,
     CustomerMerge,
@@ -297,12 +298,17 @@ def merge_customers(
         target=f"customer #{merge_id} into #{keep_id}", detail=moved,
     )  # fmt: skip
     session.flush()
-    # The duplicate's aggregates (and so its scores) go with it; the next analytics refresh
-    # scores the merged history.
+    # The duplicate's aggregates (and so its scores) go with it. The fits never saw the
+    # merged history: without a watermark they are stale, so the next request refreshes.
     session.execute(
         delete(PurchaseSummary).where(
             PurchaseSummary.team_id == team_id, PurchaseSummary.customer_id == merge_id
         )
+    )
+    session.execute(
+        update(AnalyticsFit)
+        .where(col(AnalyticsFit.team_id) == team_id)
+        .values(watermark_purchase_id=None)
     )
     session.execute(
         delete(Customer).where(col(Customer.id) == merge_id, col(Customer.team_id) == team_id)

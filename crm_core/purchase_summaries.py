@@ -157,6 +157,12 @@ def _include(session: Session, state: PurchaseSummaryState, purchase: Purchase) 
     session.flush()
 
 
+def newest_included(session: Session, *, team_id: str) -> int | None:
+    """The id of the newest purchase the workspace's aggregates include."""
+    state = session.get(PurchaseSummaryState, team_id)
+    return state.newest_purchase_id if state is not None else None
+
+
 def is_current(session: Session, *, team_id: str, unit: str) -> bool:
     """True when the aggregates include every purchase of the workspace, in this unit."""
     state = session.get(PurchaseSummaryState, team_id)

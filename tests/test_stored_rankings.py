@@ -14,6 +14,7 @@ from crm_core.analytics import rankings
 from crm_core.analytics.customer_scores import score_of, scores
 from crm_core.analytics.scoring import freshness, refresh_scores
 from crm_core.analytics.values import at_risk, customer_value, top_by_clv
+from crm_core.customers import merge_customers
 from crm_core.models import Customer, ScoreRank
 from crm_core.purchases import record_purchase
 from crm_core.settings import AnalyticsSettings
@@ -118,3 +119,15 @@ def test_a_purchase_after_the_fit_unscores_the_customer_until_the_next_refresh(s
     refresh_scores(scored, team_id="T1", settings=SETTINGS, now=CDNOW_END + timedelta(weeks=3))
     after = score_of(scored, team_id="T1", customer_id=top.customer_id)
     assert after is not None and after.frequency == before.frequency + 1
+
+
+def test_a_merge_marks_the_scores_stale_and_the_next_refresh_scores_the_merged_history(scored):
+    first, second = top_by_clv(scored, team_id="T1", limit=2)
+    assert not freshness(scored, team_id="T1").stale
+    merge_customers(scored, team_id="T1", keep_id=first.customer_id, merge_id=second.customer_id)
+    assert freshness(scored, team_id="T1").stale
+    refresh_scores(scored, team_id="T1", settings=SETTINGS, now=CDNOW_END)
+    assert not freshness(scored, team_id="T1").stale
+    merged = score_of(scored, team_id="T1", customer_id=first.customer_id)
+    assert merged is not None and merged.frequency > first.frequency
+    assert score_of(scored, team_id="T1", customer_id=second.customer_id) is None

@@ -53,7 +53,9 @@ def _top(values: np.ndarray, customer_ids: np.ndarray) -> np.ndarray:
     return customer_ids[chosen[np.lexsort((customer_ids[chosen], -values[chosen]))]]
 
 
-def needs_full_ranking(session: Session, *, team_id: str, ranking: str, found: int, wanted: int):
+def needs_full_ranking(
+    session: Session, *, team_id: str, ranking: str, found: int, wanted: int
+) -> bool:
     """Whether `found` matches among the stored top fall short of a full ranking's answer."""
     if found >= wanted:
         return False

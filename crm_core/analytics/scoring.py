@@ -84,11 +84,13 @@ def refresh_scores(
         raise NotEnoughData(
             "there are no purchases yet; import some with `crm import purchases FILE`"
         )
-    watermark_id, watermark_at, purchases = session.execute(
-        select(func.max(Purchase.id), func.max(Purchase.purchased_at), func.count()).where(
-            Purchase.team_id == team_id
-        )
-    ).one()
+    # The aggregates include every purchase up to the newest (condense made sure of it).
+    watermark_id = purchase_summaries.newest_included(session, team_id=team_id)
+    watermark = session.get(Purchase, watermark_id) if watermark_id is not None else None
+    watermark_at = watermark.purchased_at if watermark is not None else None
+    purchases = session.execute(
+        select(func.count()).select_from(Purchase).where(Purchase.team_id == team_id)
+    ).scalar_one()
     counts = found.patterns["customers"]
     fit = AnalyticsFit(
         team_id=team_id,
