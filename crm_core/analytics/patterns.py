@@ -1,8 +1,8 @@
 """A workspace's customers as the models see them, condensed into their distinct patterns.
 
 BG/NBD predicts from a customer's (x, t_x, T) alone, so a refresh reads every customer's
-aggregates once (five numbers each), groups them into the distinct patterns (about 50k for
-a million customers in weeks), fits and predicts once per pattern, and stores the
+aggregates once (an id and five numbers each), groups them into the distinct patterns (about
+50k for a million customers in weeks), fits and predicts once per pattern, and stores the
 predictions per pattern (PatternScore): no per-customer row is written.
 
 The per-customer input is purchase_summary (kept current as purchases arrive) or, for an
