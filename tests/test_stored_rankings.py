@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from crm_core.analytics import rankings
 from crm_core.analytics.customer_scores import score_of, scores
-from crm_core.analytics.scoring import freshness, refresh_scores
+from crm_core.analytics.scoring import freshness, latest_fit, refresh_scores
 from crm_core.analytics.values import at_risk, customer_value, top_by_clv
 from crm_core.customers import merge_customers
 from crm_core.models import Customer, ScoreRank
@@ -93,8 +93,8 @@ def test_at_risk_equals_a_full_ranking_at_any_threshold(scored, threshold, owner
         return values[1] < threshold and (owner is None or values[3] == owner)
 
     ours = at_risk(
-        scored, team_id="T1", alive_threshold=threshold, limit=15, now=CDNOW_END,
-        owner_user_id=owner,
+        scored, fit=latest_fit(scored, team_id="T1"), alive_threshold=threshold, limit=15,
+        now=CDNOW_END, owner_user_id=owner,
     )  # fmt: skip
     expected = by_hand(table, key=2, keep=keep, limit=15)
     assert [a.value.value_at_risk for a in ours] == pytest.approx(expected)

@@ -88,7 +88,7 @@ def churn(command: ShowChurnRisk, request: Request) -> ChurnList | Problem:
         )
     items = values.at_risk(
         request.session,
-        team_id=request.team_id,
+        fit=status.fit,
         alive_threshold=threshold,
         limit=command.top,
         now=request.actor.now,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, literal_column
+from sqlalchemy import and_, bindparam, case, literal_column
 from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, col, select
 
@@ -81,8 +81,11 @@ def scores(team_id: str | ColumnElement) -> Subquery:
     )
 
 
+_ONE = scores(bindparam("team_id"))
+_SCORE_OF = select(_ONE).where(_ONE.c.customer_id == bindparam("customer_id"))  # built once
+
+
 def score_of(session: Session, *, team_id: str, customer_id: int) -> CustomerScore | None:
     """One customer's scores, or None when the last refresh did not score them."""
-    score = scores(team_id)
-    row = session.execute(select(score).where(score.c.customer_id == customer_id)).first()
+    row = session.execute(_SCORE_OF, {"team_id": team_id, "customer_id": customer_id}).first()
     return CustomerScore(*row) if row else None

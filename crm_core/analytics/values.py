@@ -84,6 +84,7 @@ def _value(row) -> CustomerValue:
 
 def _ranked(
     session: Session,
+    values_query: tuple,
     *,
     team_id: str,
     ranking: str | None,
@@ -91,32 +92,28 @@ def _ranked(
     limit: int,
     where: list,
 ) -> list[CustomerValue]:
-    """The first `limit` customers meeting `where` by `order_by`: from the stored top of
-    `ranking`, or by ranking every customer when the top holds too few of them (or when
-    `ranking` is None)."""
-    query, score = _values_query(team_id)
-    filters = [clause(score) if callable(clause) else clause for clause in where]
-    everyone = (
-        query.where(*filters).order_by(score.c[order_by].desc(), score.c.customer_id).limit(limit)
-    )
-    if ranking is None:
-        return [_value(row) for row in session.exec(everyone).all()]
-    stored = session.exec(
-        query.join(
-            ScoreRank,
-            (col(ScoreRank.customer_id) == score.c.customer_id)
-            & (ScoreRank.team_id == team_id)
-            & (ScoreRank.ranking == ranking),
-        )
-        .where(*filters)
-        .order_by(col(ScoreRank.position))
-        .limit(limit)
-    ).all()
-    if not rankings.needs_full_ranking(
-        session, team_id=team_id, ranking=ranking, found=len(stored), wanted=limit
-    ):
-        return [_value(row) for row in stored]
-    return [_value(row) for row in session.exec(everyone).all()]
+    """The first `limit` rows of `values_query` (from _values_query) meeting `where` by
+    `order_by`: from the stored top of `ranking`, or by ranking every customer when the top
+    holds too few of them (or when `ranking` is None)."""
+    query, score = values_query
+    if ranking is not None:
+        stored = session.exec(
+            query.join(
+                ScoreRank,
+                (col(ScoreRank.customer_id) == score.c.customer_id)
+                & (ScoreRank.team_id == team_id)
+                & (ScoreRank.ranking == ranking),
+            )
+            .where(*where)
+            .order_by(col(ScoreRank.position))
+            .limit(limit)
+        ).all()
+        if not rankings.needs_full_ranking(
+            session, team_id=team_id, ranking=ranking, found=len(stored), wanted=limit
+        ):
+            return [_value(row) for row in stored]
+    everyone = query.where(*where).order_by(score.c[order_by].desc(), score.c.customer_id)
+    return [_value(row) for row in session.exec(everyone.limit(limit)).all()]
 
 
 def top_by_clv(
@@ -134,7 +131,13 @@ def top_by_clv(
     if owner_user_id:
         where.append(Customer.owner_user_id == owner_user_id)
     return _ranked(
-        session, team_id=team_id, ranking=rankings.CLV, order_by="clv", limit=limit, where=where
+        session,
+        _values_query(team_id),
+        team_id=team_id,
+        ranking=rankings.CLV,
+        order_by="clv",
+        limit=limit,
+        where=where,
     )
 
 
@@ -187,30 +190,26 @@ def value_totals(
 def at_risk(
     session: Session,
     *,
-    team_id: str,
+    fit: AnalyticsFit,
     alive_threshold: float,
     limit: int = 10,
     now: datetime,
     owner_user_id: str | None = None,
 ) -> list[AtRisk]:
-    """Customers whose P(alive) is under the threshold, most value at risk first."""
-    where: list = [lambda score: score.c.p_alive < alive_threshold]
+    """Customers whose P(alive) is under the threshold, most value at risk first, from the
+    scores of `fit` (the workspace's latest)."""
+    team_id = fit.team_id
+    query, score = _values_query(team_id)
+    where = [score.c.p_alive < alive_threshold]
     if owner_user_id:
         where.append(Customer.owner_user_id == owner_user_id)
-    stored_threshold = session.exec(
-        select(AnalyticsFit.at_risk_threshold)
-        .where(AnalyticsFit.team_id == team_id)
-        .order_by(col(AnalyticsFit.id).desc())
-        .limit(1)
-    ).first()
     # The stored ranking holds the customers under the fit's threshold: a higher one needs all.
-    ranking = rankings.VALUE_AT_RISK
-    if stored_threshold is None or alive_threshold > stored_threshold:
-        ranking = None
+    stored = fit.at_risk_threshold is not None and alive_threshold <= fit.at_risk_threshold
     values = _ranked(
         session,
+        (query, score),
         team_id=team_id,
-        ranking=ranking,
+        ranking=rankings.VALUE_AT_RISK if stored else None,
         order_by="value_at_risk",
         limit=limit,
         where=where,
