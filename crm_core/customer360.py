@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
-from crm_core.analytics.customer_scores import CustomerScore, scores
+from crm_core.analytics.customer_scores import CustomerScore, score_of
 from crm_core.customers import get_customer, list_contacts
 from crm_core.models import Contact, Customer, Interaction, NpsResponse, Purchase
 from crm_core.models.types import as_utc
@@ -85,8 +85,6 @@ _RECENT_INTERACTIONS = (
     .limit(bindparam("recent"))
 )
 _INTERACTIONS_TOTAL = select(func.count()).select_from(Interaction).where(*_IN_CUSTOMER)
-_SCORES = scores(_TEAM)
-_SCORE = select(_SCORES).where(_SCORES.c.customer_id == _CUSTOMER)
 
 
 def customer_360(
@@ -125,13 +123,9 @@ def customer_360(
         open_follow_ups=list(open_follow_ups),
         recent_interactions=list(recent_interactions),
         interactions_total=total,
-        score=_score(session.execute(_SCORE, params).first()),
+        score=score_of(session, team_id=team_id, customer_id=customer_id),
     )
 
 
 def _money(value: Decimal | float | int) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
-
-
-def _score(row) -> CustomerScore | None:
-    return CustomerScore(*row) if row else None

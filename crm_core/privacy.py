@@ -82,17 +82,14 @@ def _record(row) -> dict:
 def export_customer(session: Session, *, team_id: str, customer_id: int) -> CustomerExport:
     """Everything held on a customer of the workspace, as JSON and as one CSV table."""
     customer = get_customer(session, team_id=team_id, customer_id=customer_id)
+    score = score_of(session, team_id=team_id, customer_id=customer_id)
     sections = {
         "customer": [_record(customer)],
         "contacts": [_record(r) for r in _rows(session, Contact, team_id, customer_id)],
         "interactions": [_record(r) for r in _rows(session, Interaction, team_id, customer_id)],
         "purchases": [_record(r) for r in _rows(session, Purchase, team_id, customer_id)],
         "nps_responses": [_record(r) for r in _rows(session, NpsResponse, team_id, customer_id)],
-        "scores": [
-            asdict(score)
-            for score in [score_of(session, team_id=team_id, customer_id=customer_id)]
-            if score is not None
-        ],
+        "scores": [asdict(score)] if score is not None else [],
         "merged_into_this_customer": [
             _record(r)
             for r in session.exec(
