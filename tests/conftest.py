@@ -92,6 +92,23 @@ def bot(engine):
 
 
 @pytest.fixture
+def slack():
+    """A bare Slack Web API emulator, for the tests of the emulator itself."""
+    from tests.slack_emulator import SlackEmulator
+
+    with SlackEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def client(slack):
+    """A plain slack_sdk WebClient talking to `slack`."""
+    from slack_sdk import WebClient
+
+    return WebClient(token="xoxb-test", base_url=slack.base_url)
+
+
+@pytest.fixture
 def emulator():
     """The Slack Web API emulator, accepting the bot token the test bots use; test modules
     that need channels, users or other tokens take this one and configure it."""

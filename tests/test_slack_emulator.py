@@ -6,7 +6,6 @@ import json
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
@@ -17,22 +16,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
-from tests.slack_emulator import SlackEmulator
-
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Acme* logged a call"}}]
 # The PNG signature plus bytes a text-minded parser would mangle.
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\r\n--\n\xff\xfe"
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(slack: SlackEmulator) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=slack.base_url)
 
 
 def test_post_message_is_recorded_with_its_blocks_and_text(slack, client):

@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from tests.slack_emulator import SlackEmulator
-
 METADATA = {"event_type": "retention_alert", "event_payload": {"customer_id": 42}}
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(slack: SlackEmulator) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=slack.base_url)
 
 
 def error_of(call: Callable[[], object]) -> str:
