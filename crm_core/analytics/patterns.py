@@ -114,8 +114,7 @@ def _condensed(relation: str, team_id: str, end: int, customers: pd.DataFrame) -
         customers[name].to_numpy() for name in ("periods", "first_period", "last_period")
     )
     frequency = periods - 1
-    repeat_value = customers.pop("first_period_value").to_numpy()
-    repeat_value = customers["total_value"].to_numpy() - repeat_value
+    repeat_value = (customers["total_value"] - customers.pop("first_period_value")).to_numpy()
     customers["frequency"] = frequency
     customers["recency"] = (last - first).astype(float)
     customers["T"] = (end - first).astype(float)
