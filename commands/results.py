@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from crm_core.alerts.digest import Digest
-from crm_core.analytics.acquisition import ChannelEconomics
-from crm_core.analytics.nps import NpsMonth, NpsSummary
-from crm_core.analytics.retention import CohortRetention, RetentionPeriod
-from crm_core.analytics.segments import ParetoShare, SegmentSummary
-from crm_core.analytics.values import AtRisk, CustomerValue, ValueTotals
-from crm_core.customer360 import Customer360
-from crm_core.interactions import FollowUp
-from crm_core.models import (
-    AlertDelivery,
-    AlertSubscription,
-    AnalyticsFit,
-    AuditEvent,
-    Contact,
-    Customer,
-    Interaction,
-    NpsResponse,
-    Purchase,
-)
-from crm_core.privacy import Erasure
+if TYPE_CHECKING:  # annotations only: results load without the domain or the model libraries
+    from crm_core.alerts.digest import Digest
+    from crm_core.analytics.acquisition import ChannelEconomics
+    from crm_core.analytics.nps import NpsMonth, NpsSummary
+    from crm_core.analytics.retention import CohortRetention, RetentionPeriod
+    from crm_core.analytics.segments import ParetoShare, SegmentSummary
+    from crm_core.analytics.values import AtRisk, CustomerValue, ValueTotals
+    from crm_core.customer360 import Customer360
+    from crm_core.interactions import FollowUp
+    from crm_core.models import (
+        AlertDelivery,
+        AlertSubscription,
+        AnalyticsFit,
+        AuditEvent,
+        Contact,
+        Customer,
+        Interaction,
+        NpsResponse,
+        Purchase,
+    )
+    from crm_core.privacy import Erasure
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,17 @@
 """Charts as PNG: the NPS trend, the cohort retention heat map and the CLV distribution.
 
 Rendered with matplotlib's Agg backend (no screen needed) from the data a result carries;
-like every report, they never touch the database.
+like every report, they never touch the database. matplotlib is imported when a chart is
+drawn, not with this module: it costs about a second, and most answers have no chart.
 """
 
 from __future__ import annotations
 
 import io
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from commands import results  # noqa: E402
+from commands import results
 
 CHARTS = "nps, retention cohorts and clv"
 
@@ -32,7 +28,18 @@ def render_chart(answer: results.Answer) -> bytes | None:
     return None
 
 
+def _pyplot():
+    """matplotlib's pyplot on the Agg backend, imported on the first chart."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _png(figure) -> bytes:
+    plt = _pyplot()
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", dpi=120)
@@ -42,7 +49,7 @@ def _png(figure) -> bytes:
 
 def _nps_trend(report: results.NpsReport) -> bytes:
     months = [m for m in report.trend if m.nps.responses]
-    figure, axis = plt.subplots(figsize=(8, 4))
+    figure, axis = _pyplot().subplots(figsize=(8, 4))
     if months:
         labels = [m.month for m in months]
         scores = [m.nps.score for m in months]
@@ -62,7 +69,7 @@ def _nps_trend(report: results.NpsReport) -> bytes:
 def _cohort_heatmap(report: results.CohortReport) -> bytes:
     table = report.table
     shares = table.shares[table.sizes > 0]
-    figure, axis = plt.subplots(figsize=(10, max(3, 0.4 * len(shares) + 1.5)))
+    figure, axis = _pyplot().subplots(figsize=(10, max(3, 0.4 * len(shares) + 1.5)))
     if len(shares):
         data = np.ma.masked_invalid(shares.to_numpy(dtype=float) * 100)
         image = axis.imshow(data, cmap="Blues", aspect="auto", vmin=0, vmax=100)
@@ -77,7 +84,7 @@ def _cohort_heatmap(report: results.CohortReport) -> bytes:
 
 
 def _clv_distribution(values: list[float]) -> bytes:
-    figure, axis = plt.subplots(figsize=(8, 4))
+    figure, axis = _pyplot().subplots(figsize=(8, 4))
     data = np.asarray(values, dtype=float)
     if data.size:
         top = np.quantile(data, 0.99) if data.size > 100 else data.max()

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import and_, case, func, select, union_all
 from sqlmodel import Session, col
 
@@ -47,6 +47,9 @@ from crm_core.analytics.periods import (
 from crm_core.errors import InvalidInput
 from crm_core.models import Interaction, Purchase
 from crm_core.models.types import as_utc
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_PERIODS = 120
 
@@ -134,6 +137,8 @@ def cohort_retention(
     The cohorts are the `months` calendar months up to and including the one containing
     `now`; purchases after `now` are ignored. The customer-month grid is grouped in SQL.
     """
+    import pandas as pd  # here, not above: the chat imports this module on every start
+
     now = require_aware("now", now)
     if not isinstance(months, int) or not 1 <= months <= MAX_PERIODS:
         raise InvalidInput(f"months must be a whole number from 1 to {MAX_PERIODS}")

@@ -21,18 +21,23 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from crm_core import purchase_summaries
-from crm_core.analytics import clv_models, patterns, rankings
+from crm_core.analytics import rankings
 from crm_core.errors import CrmError
 from crm_core.models import AnalyticsFit, Purchase
 from crm_core.models.types import as_utc
 from crm_core.settings import AnalyticsSettings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crm_core.analytics.patterns import Condensed
 
 logger = logging.getLogger(__name__)
 MODELS = "bgnbd+gamma-gamma"
@@ -77,6 +82,10 @@ def refresh_scores(
     session: Session, *, team_id: str, settings: AnalyticsSettings, now: datetime
 ) -> AnalyticsFit:
     """Fit the models on the workspace's purchases up to `now` and replace its scores."""
+    # pandas, scipy and lifetimes load here, not with this module: freshness and latest_fit
+    # are read on every answer, and these imports cost seconds.
+    from crm_core.analytics import patterns
+
     started = time.perf_counter()
     unit = settings.time_unit
     found = patterns.condense(session, team_id=team_id, unit=unit, observation_end=now)
@@ -126,9 +135,11 @@ def refresh_scores(
 
 
 def _model_predictions(
-    found: patterns.Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
+    found: Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
 ) -> pd.DataFrame | None:
     """Per-pattern predictions from the fitted models, or None (and why) for the fallback."""
+    from crm_core.analytics import clv_models, patterns
+
     if fit.repeat_customers < settings.min_repeat_customers:
         fit.method, fit.reason = (
             HISTORIC,
@@ -190,13 +201,15 @@ def _model_predictions(
 
 
 def _historic_predictions(
-    found: patterns.Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
+    found: Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
 ) -> pd.DataFrame:
     """Average order value x purchases per month of tenure x the horizon in months, that is
     revenue / tenure months x horizon; tenure is at least a month. No P(alive)."""
+    from crm_core.analytics.clv_models import UNITS_PER_MONTH
+
     predictions = found.patterns.copy()
     months = settings.horizon_months
-    tenure = (predictions["T"] / clv_models.UNITS_PER_MONTH[fit.time_unit]).clip(lower=1.0)
+    tenure = (predictions["T"] / UNITS_PER_MONTH[fit.time_unit]).clip(lower=1.0)
     predictions["p_alive"] = np.nan
     predictions["expected_purchases"] = predictions["periods"] / tenure * months
     predictions["clv_base"] = 0.0
@@ -207,7 +220,7 @@ def _historic_predictions(
 
 def _rank_and_total(
     session: Session,
-    found: patterns.Condensed,
+    found: Condensed,
     predictions: pd.DataFrame,
     fit: AnalyticsFit,
     settings: AnalyticsSettings,

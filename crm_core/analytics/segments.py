@@ -35,15 +35,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from math import ceil
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import Float, case, cast, func, select
 from sqlmodel import Session, col
 
 from crm_core.analytics.periods import require_aware
 from crm_core.errors import InvalidInput
 from crm_core.models import Customer, Purchase
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEGMENT_GRID = {
     5: ("New", "Potential loyalist", "Potential loyalist", "Champions", "Champions"),
@@ -107,6 +110,8 @@ class ParetoShare:
 
 def rfm_segments(session: Session, *, team_id: str, now: datetime) -> pd.DataFrame:
     """One row per customer who bought by `now`: recency, frequency, monetary, scores, segment."""
+    import pandas as pd  # here, not above: the chat imports this module on every start
+
     now = require_aware("now", now)
     bought = col(Purchase.amount) >= 0
     rows = session.exec(
@@ -207,6 +212,8 @@ def pareto_share(
 
 
 def _quintile(values: pd.Series) -> pd.Series:
+    import pandas as pd
+
     # Equal-count quintiles: rank 1..n from worst to best, ties in row (customer id) order.
     rank = values.rank(method="first").to_numpy()
     return pd.Series(np.ceil(5 * rank / len(values)).astype("int64"), index=values.index)

@@ -13,12 +13,15 @@ purchase (it counts in frequency) but adds nothing to monetary_value.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import text
 from sqlmodel import Session
 
 from crm_core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNITS = ("D", "W", "M")
 
@@ -56,6 +59,8 @@ def rfm_summary(
 
     Only purchases in periods up to the observation end's period count, as in lifetimes.
     """
+    import pandas as pd  # here, not above: purchase_summaries imports this module on every start
+
     dialect = session.get_bind().dialect.name
     period = period_index_sql(dialect, "purchased_at", unit)
     end = period_index(observation_end, unit)

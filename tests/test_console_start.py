@@ -1,0 +1,85 @@
+"""A console that starts fast: the model libraries load only for the commands that need them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# What issue 13 measured costing 2.7 s of every start.
+MODEL_LIBRARIES = ("lifetimes", "autograd", "scipy", "matplotlib")
+
+
+def run_python(code: str, cwd: Path) -> dict:
+    """Run `code` in a fresh interpreter (this process has imported everything already) and
+    return the JSON it prints last."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(cwd)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_no_model_library_loads_before_a_command_needs_it(tmp_path):
+    seen = run_python(
+        f"""
+        import json, sys
+        from datetime import UTC, datetime
+
+        MODEL_LIBRARIES = {MODEL_LIBRARIES!r}
+
+        def loaded():
+            return sorted(name for name in MODEL_LIBRARIES if name in sys.modules)
+
+        stages = {{}}
+        import commands.cli, commands.console, commands.dispatch, commands.registry
+        stages["import"] = loaded()
+
+        from commands import Actor, Backend, dispatch
+        from crm_core.db import open_engine
+        from crm_core.settings import Settings
+        from reports.chat import render_message, render_text
+
+        url = "sqlite:///{tmp_path / "crm.db"}"
+        backend = Backend(open_engine(url), Settings(database_url=url, team_id="T1"))
+        actor = Actor(team_id="T1", user_id="U1", tz=UTC, source="console")
+        kinds = {{}}
+        for text in (
+            "help",
+            "add customer Acme Corp",
+            "customer acme",
+            "log call with acme: talked renewal, follow up next tue",
+            "purchase acme 120",
+            "nps acme 9 great support",
+            "nps",
+            "clv",
+        ):
+            answer = dispatch(text, actor, backend)
+            render_text(answer, UTC), render_message(answer, UTC)
+            stages[text], kinds[text] = loaded(), type(answer.result).__name__
+        from reports.charts import render_chart
+
+        chart = render_chart(dispatch("nps", actor, backend))
+        stages["nps chart"], kinds["nps chart"] = loaded(), type(chart).__name__
+        print(json.dumps({{"stages": stages, "kinds": kinds}}))
+        """,
+        tmp_path,
+    )
+    stages, kinds = seen["stages"], seen["kinds"]
+    logged = "log call with acme: talked renewal, follow up next tue"
+    assert kinds["customer acme"] == "CustomerCard" and kinds[logged] == "Logged"
+    for stage in ("import", "help", "add customer Acme Corp", "customer acme"):
+        assert stages[stage] == [], f"{stages[stage]} loaded by {stage!r}"
+    assert stages[logged] == []
+    assert stages["purchase acme 120"] == [] and stages["nps"] == []
+    # The check sees them when they do load: fitting CLV and drawing a chart.
+    assert kinds["clv"] == "ClvTop" and "lifetimes" in stages["clv"]
+    assert kinds["nps chart"] == "bytes" and "matplotlib" in stages["nps chart"]
