@@ -28,27 +28,39 @@ class ChannelEconomics:
 
 
 def acquisition_by_channel(session: Session, *, team_id: str) -> list[ChannelEconomics]:
-    """One row per acquisition channel (customers without one are left out), biggest first."""
-    score = scores(team_id)
-    rows = session.exec(
+    """One row per acquisition channel (customers without one are left out), biggest first.
+
+    The costs and the average CLV are two grouped reads: an outer join from every customer
+    to the scores subquery made SQLite scan the whole subquery once per customer (30 s on
+    the demo's 23,570 customers); the scores joined to their customers take one pass.
+    """
+    channel = col(Customer.acquisition_channel)
+    of_team = (Customer.team_id == team_id, channel.is_not(None))
+    costs = session.exec(
         select(
-            Customer.acquisition_channel,
+            channel,
             func.count(),
             func.count(Customer.acquisition_cost),
             func.coalesce(func.sum(Customer.acquisition_cost), 0),
-            func.avg(score.c.clv),
         )
-        .join(score, score.c.customer_id == col(Customer.id), isouter=True)
-        .where(Customer.team_id == team_id, col(Customer.acquisition_channel).is_not(None))
-        .group_by(Customer.acquisition_channel)
+        .where(*of_team)
+        .group_by(channel)
         .order_by(func.count().desc())
     ).all()
+    score = scores(team_id)
+    average_clvs = dict(
+        session.exec(
+            select(channel, func.avg(score.c.clv))
+            .join_from(score, Customer, col(Customer.id) == score.c.customer_id)
+            .where(*of_team)
+            .group_by(channel)
+        ).all()
+    )
     result = []
-    for channel, customers, with_cost, total, average_clv in rows:
+    for name, customers, with_cost, total in costs:
         cac = float(total) / with_cost if with_cost else None
+        average_clv = average_clvs.get(name)
         clv = float(average_clv) if average_clv is not None else None
         ratio = clv / cac if clv is not None and cac else None
-        result.append(
-            ChannelEconomics(channel, customers, with_cost, float(total), cac, clv, ratio)
-        )
+        result.append(ChannelEconomics(name, customers, with_cost, float(total), cac, clv, ratio))
     return result
