@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import Session, create_engine
 
 from crm_core.settings import Settings
 
+if TYPE_CHECKING:  # alembic loads only to migrate: importing it costs a tenth of a second
+    from alembic.config import Config
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The lines of a revision file naming it and its parent, e.g. `down_revision: str | None = '0011'`.
+_REVISION_LINE = re.compile(
+    r"^(revision|down_revision)\b[^=\n]*=\s*(?:'([^']*)'|\"([^\"]*)\"|None)", re.M
+)
 
 
 # Every engine of this process: a forked child (a gunicorn worker) must not use the
@@ -61,23 +66,57 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None) -> Config:
     """Alembic's configuration, pointing at our migrations and the given engine."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest migration's id, read from the revision files' text.
+
+    Every start checks the schema; alembic's ScriptDirectory would import alembic and
+    every revision file for it. A chain this parse cannot follow (a merge, two heads) is
+    left to alembic.
+    """
+    parents: dict[str, str | None] = {}
+    for file in sorted(MIGRATIONS.glob("versions/*.py")):
+        found = {
+            key: one or two or None for key, one, two in _REVISION_LINE.findall(file.read_text())
+        }
+        if not found.get("revision") or "down_revision" not in found:
+            return _alembic_head()
+        parents[found["revision"]] = found["down_revision"]
+    heads = set(parents) - set(parents.values())
+    if len(heads) != 1:
+        return _alembic_head()
+    return heads.pop()
+
+
+def _alembic_head() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
 def schema_is_current(engine: Engine) -> bool:
     """True when the database is at the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        stamped = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        return set(stamped) == {head_revision()}
 
 
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
