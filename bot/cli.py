@@ -1,13 +1,13 @@
-"""`crm` subcommands the bot adds through the `crm.cli` entry-point group."""
+"""`crm` subcommands the bot adds through the `crm.cli` entry-point group.
+
+Every `crm` start loads this module, so what the commands need is imported when they run.
+"""
 
 from __future__ import annotations
 
 import os
 
 import click
-
-from bot.manifest import build_manifest, manifest_yaml
-from crm_core.settings import SettingsError, load_settings
 
 
 @click.command("manifest")
@@ -20,6 +20,9 @@ from crm_core.settings import SettingsError, load_settings
 @click.pass_context
 def manifest(ctx: click.Context, public_url: str | None, socket_mode: bool | None) -> None:
     """Print the Slack app manifest (YAML) for app.yaml, to paste into "Create an app"."""
+    from bot.manifest import build_manifest, manifest_yaml
+    from crm_core.settings import SettingsError, load_settings
+
     if socket_mode is None:
         socket_mode = bool(os.environ.get("SLACK_APP_TOKEN"))
         if socket_mode and public_url:
@@ -66,6 +69,7 @@ def serve(
 ) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
     from bot import server
+    from crm_core.settings import SettingsError, load_settings
 
     try:
         settings = load_settings(getattr(ctx.obj, "config", None))
@@ -116,6 +120,7 @@ def alerts_run(ctx: click.Context, every: bool) -> None:
     from bot.client import web_client
     from bot.workspaces import workspaces
     from crm_core import db
+    from crm_core.settings import SettingsError, load_settings
 
     try:
         settings = load_settings(getattr(ctx.find_root().obj, "config", None))

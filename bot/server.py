@@ -17,6 +17,7 @@ from gunicorn.app.base import BaseApplication
 from bot.app import build_app
 from bot.client import web_client
 from bot.http import wsgi_app
+from commands.lazy_handlers import import_all as import_handlers
 from crm_core import db, name_index
 from crm_core.settings import Settings
 from reports.chat import load_templates
@@ -58,6 +59,7 @@ def make_wsgi(settings: Settings):
     with db.unit_of_work(engine) as session:
         name_index.warm_up(session)
     load_templates()
+    import_handlers()  # the registry imports them on first use; a worker wants them ready
     return wsgi_app(app, engine)
 
 

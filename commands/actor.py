@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:  # annotations only: `crm ask help` runs without the database layer
+    from sqlalchemy import Engine
 
-from crm_core.settings import Settings
+    from crm_core.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""The console front end: `crm ask "..."` and the `crm chat` REPL, driving `dispatch`."""
+"""The console front end: `crm ask "..."` and the `crm chat` REPL, driving `dispatch`.
+
+Nothing here imports the domain or the database layer at start-up: `crm ask help` answers
+from the registry alone, and every other command opens the database when it runs.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,9 @@ import click
 from commands import results
 from commands.actor import Actor, Backend
 from commands.dispatch import dispatch
-from commands.results import ExportReady
-from reports.charts import CHARTS, render_chart
+from commands.parser import ParseError, UnknownVerb, parse
+from commands.registry import spec_for
+from commands.verbs import Help
 from reports.chat import render_message, render_text
 
 HISTORY = Path(os.environ.get("CRM_HISTORY", Path.home() / ".crm_history"))
@@ -40,15 +45,34 @@ def choices_of(result: object) -> list[results.Choice]:
     return list(getattr(result, "choices", []) or [])
 
 
+def help_answer(text: str, now: datetime) -> results.Answer | None:
+    """`help [command]` answered from the registry alone, without settings or a database: the
+    domain and its database layer would take most of a second to load. None for any other text."""
+    if "share" in text.lower():  # dispatch reads `share` out of the text; leave it to dispatch
+        return None
+    try:
+        command = parse(text)
+    except (ParseError, UnknownVerb):
+        return None
+    if not isinstance(command, Help):
+        return None
+    # The help handler reads the registry and nothing of the request.
+    return results.Answer(spec_for(command).handler(command, None), shown_at=now)
+
+
+_AS = click.option(
+    "--as", "user", envvar="CRM_USER", help="Slack user id to act as (default U0CONSOLE)."
+)
+_TZ = click.option("--tz", help="Time zone to read and show dates in (default: app.yaml's).")
+
+
 @click.command("ask")
 @click.argument("text", nargs=-1, required=True)
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the Slack Block Kit message instead of text."
 )
-@click.option(
-    "--as", "user", envvar="CRM_USER", help="Slack user id to act as (default U0CONSOLE)."
-)
-@click.option("--tz", help="Time zone to read and show dates in (default: app.yaml's).")
+@_AS
+@_TZ
 @click.option(
     "--chart",
     type=click.Path(dir_okay=False, writable=True),
@@ -64,30 +88,35 @@ def ask(
     chart: str | None,
 ) -> None:
     """Run one chat command, e.g. crm ask "customer acme"; exits 1 when it could not run."""
-    actor = replace(console_actor(console.settings, user, tz), wants_chart=bool(chart))
-    answer = dispatch(" ".join(text), actor, Backend(console.engine, console.settings))
+    line = " ".join(text)
+    answer = help_answer(line, datetime.now(UTC))
+    shown_in = UTC  # help shows no dates
+    if answer is None:
+        actor = replace(console_actor(console.settings, user, tz), wants_chart=bool(chart))
+        answer = dispatch(line, actor, Backend(console.engine, console.settings))
+        shown_in = actor.tz
     if chart:
+        from reports.charts import CHARTS, render_chart  # matplotlib loads only for a chart
+
         picture = render_chart(answer)
         if picture is None and not isinstance(answer.result, _PROBLEMS):
             raise click.ClickException(f"this answer has no chart; charts come with {CHARTS}")
         if picture is not None:
             Path(chart).write_bytes(picture)
-    if isinstance(answer.result, ExportReady):  # the files go where the operator runs it
+    if isinstance(answer.result, results.ExportReady):  # the files go where the operator runs it
         for name, data in answer.result.files.items():
             Path(name).write_bytes(data)
     if as_json:
-        click.echo(json.dumps(render_message(answer, actor.tz), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(render_message(answer, shown_in), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_text(answer, actor.tz), nl=False)
+        click.echo(render_text(answer, shown_in), nl=False)
     if isinstance(answer.result, _PROBLEMS):
         raise SystemExit(1)
 
 
 @click.command("chat")
-@click.option(
-    "--as", "user", envvar="CRM_USER", help="Slack user id to act as (default U0CONSOLE)."
-)
-@click.option("--tz", help="Time zone to read and show dates in (default: app.yaml's).")
+@_AS
+@_TZ
 @click.pass_obj
 def chat(console, user: str | None, tz: str | None) -> None:
     """Talk to the CRM as in Slack; type a choice's number to pick it, `quit` to leave."""

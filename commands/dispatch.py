@@ -14,7 +14,6 @@ from commands.parser import ParseError, UnknownVerb, clean, parse
 from commands.registry import closest_verbs, find_verb, spec_for
 from commands.request import Request
 from commands.results import Answer, Choice, DidYouMean, NotFound, Problem, Result
-from crm_core.db import unit_of_work
 from crm_core.errors import AmbiguousCustomer, CrmError, CustomerNotFound
 
 logger = logging.getLogger(__name__)
@@ -30,6 +29,8 @@ def dispatch(text: str, actor: Actor, backend: Backend) -> Answer:
 
 
 def _run(text: str, actor: Actor, backend: Backend) -> Result:
+    from crm_core.db import unit_of_work  # here: the console answers `help` without a database
+
     try:
         command = parse(text)
     except ParseError as exc:

@@ -7,16 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from commands import verbs
-from commands.handlers import (
-    alerts,
-    analytics,
-    customers,
-    follow_ups,
-    help,
-    interactions,
-    privacy,
-    reports,
-    sales,
+from commands.lazy_handlers import HandlerModule
+
+# Imported when one of their handlers first runs (commands/lazy_handlers.py says why).
+alerts, analytics, customers, follow_ups, help, interactions, privacy, reports, sales = (
+    HandlerModule(name)
+    for name in (
+        "alerts",
+        "analytics",
+        "customers",
+        "follow_ups",
+        "help",
+        "interactions",
+        "privacy",
+        "reports",
+        "sales",
+    )
 )
 
 

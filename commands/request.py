@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from commands.actor import Actor, SlackSide
-from crm_core.settings import Settings
+
+if TYPE_CHECKING:  # annotations only: `crm ask help` runs without the database layer
+    from sqlmodel import Session
+
+    from crm_core.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from typing import Any
 from commands import results
 from reports import blockkit
 from reports.action_ids import LOG_BUTTON, RUN_COMMAND
-from reports.alerts import digest_message
 from reports.mrkdwn import truncate
 from reports.templating import environment, slack_environment
 
@@ -39,6 +38,8 @@ def render_message(
     """The answer as a Slack message: {"text": fallback, "blocks": [...]}, within Slack's limits."""
     result = answer.result
     if isinstance(result, results.AlertDigest):  # a section and its buttons per customer
+        from reports.alerts import digest_message  # it loads the tables: `help` needs none
+
         return digest_message(result, tz)
     mrkdwn = (
         slack_environment()

@@ -1,5 +1,5 @@
 """A console that starts fast: the model libraries load only for the commands that need them,
-and the schema check reads no migration script."""
+`crm ask help` needs no database at all, and the schema check reads no migration script."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ import json
 import subprocess
 import sys
 import textwrap
+from datetime import UTC
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
+from commands.registry import VERBS
 from crm_core import db
+from reports.chat import render_text
+from tests.chat import NOW
 
 ROOT = Path(__file__).resolve().parent.parent
 # What issue 13 measured costing 2.7 s of every start.
@@ -88,6 +92,40 @@ def test_no_model_library_loads_before_a_command_needs_it(tmp_path):
     # The check sees them when they do load: fitting CLV and drawing a chart.
     assert kinds["clv"] == "ClvTop" and "lifetimes" in stages["clv"]
     assert kinds["nps chart"] == "bytes" and "matplotlib" in stages["nps chart"]
+
+
+def test_crm_ask_help_opens_no_settings_and_no_database(tmp_path):
+    (tmp_path / "app.yaml").write_text("analytics:\n  horizon_months: -3\n")  # never read
+    seen = run_python(
+        """
+        import contextlib, io, json, sys
+        from commands.cli import main
+
+        sys.argv = ["crm", "ask", "help", "log"]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            main()
+        heavy = ("sqlalchemy", "sqlmodel", "pydantic", "pandas", "numpy", "alembic")
+        print(json.dumps({"out": out.getvalue(), "loaded": [m for m in heavy if m in sys.modules]}))
+        """,
+        tmp_path,
+    )
+    assert seen["out"].startswith("log call|meeting|email|note") and "Examples:" in seen["out"]
+    assert seen["loaded"] == []
+    assert not (tmp_path / "crm.db").exists()
+
+
+def test_help_without_the_database_says_what_dispatch_says(bot):
+    from commands.console import help_answer
+
+    for text in ("help", "help log", "help cac", "help nonsense"):
+        assert render_text(help_answer(text, NOW), UTC) == bot.exec(text)
+    assert help_answer("customer acme", NOW) is None and help_answer("hepl", NOW) is None
+
+
+def test_every_handler_the_registry_names_exists():
+    for spec in VERBS:
+        assert callable(spec.handler.resolve()), f"{spec.name}: no {spec.handler}"
 
 
 def test_the_cheap_head_revision_is_alembics():
