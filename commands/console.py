@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -27,12 +27,12 @@ HISTORY = Path(os.environ.get("CRM_HISTORY", Path.home() / ".crm_history"))
 _PROBLEMS = (results.Problem, results.NotFound, results.DidYouMean)
 
 
-def console_actor(settings, user: str | None, tz: str | None) -> Actor:
+def console_actor(settings, user: str | None, tz: tzinfo | None) -> Actor:
     """The console user: an admin of the console workspace, in their own or the default zone."""
     return Actor(
         team_id=settings.team_id,
         user_id=user or "U0CONSOLE",
-        tz=ZoneInfo(tz or settings.default_timezone),
+        tz=tz or ZoneInfo(settings.default_timezone),
         role="admin",
         source="console",
     )
@@ -43,6 +43,19 @@ def choices_of(result: object) -> list[results.Choice]:
     if isinstance(result, results.NotFound):
         return result.suggestions
     return list(getattr(result, "choices", []) or [])
+
+
+def time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tzinfo | None:
+    """--tz as a zone, or a usage error that names the bad zone and how to write one."""
+    if value is None:
+        return None
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"{value!r} is not a time zone I know. Write an IANA name such as "
+            "Europe/Paris, America/New_York or UTC."
+        ) from None
 
 
 def help_answer(text: str, now: datetime) -> results.Answer | None:
@@ -63,7 +76,11 @@ def help_answer(text: str, now: datetime) -> results.Answer | None:
 _AS = click.option(
     "--as", "user", envvar="CRM_USER", help="Slack user id to act as (default U0CONSOLE)."
 )
-_TZ = click.option("--tz", help="Time zone to read and show dates in (default: app.yaml's).")
+_TZ = click.option(
+    "--tz",
+    callback=time_zone,
+    help="IANA time zone to read and show dates in, e.g. Europe/Paris (default: app.yaml's).",
+)
 
 
 @click.command("ask")
@@ -84,13 +101,13 @@ def ask(
     text: tuple[str, ...],
     as_json: bool,
     user: str | None,
-    tz: str | None,
+    tz: tzinfo | None,
     chart: str | None,
 ) -> None:
     """Run one chat command, e.g. crm ask "customer acme"; exits 1 when it could not run."""
     line = " ".join(text)
     answer = help_answer(line, datetime.now(UTC))
-    shown_in = UTC  # help shows no dates
+    shown_in = tz or UTC
     if answer is None:
         actor = replace(console_actor(console.settings, user, tz), wants_chart=bool(chart))
         answer = dispatch(line, actor, Backend(console.engine, console.settings))
@@ -118,7 +135,7 @@ def ask(
 @_AS
 @_TZ
 @click.pass_obj
-def chat(console, user: str | None, tz: str | None) -> None:
+def chat(console, user: str | None, tz: tzinfo | None) -> None:
     """Talk to the CRM as in Slack; type a choice's number to pick it, `quit` to leave."""
     actor = console_actor(console.settings, user, tz)
     backend = Backend(console.engine, console.settings)
