@@ -17,6 +17,7 @@ import click
 
 from commands import results
 from commands.actor import Actor, Backend
+from commands.ctrl_c import outside_imports
 from commands.dispatch import dispatch
 from commands.parser import ParseError, UnknownVerb, parse
 from commands.registry import spec_for
@@ -25,6 +26,7 @@ from reports.chat import render_message, render_text
 
 HISTORY = Path(os.environ.get("CRM_HISTORY", Path.home() / ".crm_history"))
 _PROBLEMS = (results.Problem, results.NotFound, results.DidYouMean)
+_LEAVE = ("quit", "exit", "q")
 
 
 def console_actor(settings, user: str | None, tz: tzinfo | None) -> Actor:
@@ -110,7 +112,7 @@ def ask(
     shown_in = tz or UTC
     if answer is None:
         actor = replace(console_actor(console.settings, user, tz), wants_chart=bool(chart))
-        answer = dispatch(line, actor, Backend(console.engine, console.settings))
+        answer = dispatch(line, actor, _backend(console))
         shown_in = actor.tz
     if chart:
         from reports.charts import CHARTS, render_chart  # matplotlib loads only for a chart
@@ -136,24 +138,37 @@ def ask(
 @_TZ
 @click.pass_obj
 def chat(console, user: str | None, tz: tzinfo | None) -> None:
-    """Talk to the CRM as in Slack; type a choice's number to pick it, `quit` to leave."""
+    """Talk to the CRM as in Slack; type a choice's number to pick it.
+
+    Ctrl-C stops a command that takes too long (what it changed is rolled back) or clears
+    the line being typed; `quit` or Ctrl-D leaves.
+    """
     actor = console_actor(console.settings, user, tz)
-    backend = Backend(console.engine, console.settings)
+    backend = _backend(console)
     _load_history()
-    click.echo("CRM console. Type `help` for what I understand, `quit` to leave.")
+    click.echo("CRM console. Type `help` for what I understand, `quit` or Ctrl-D to leave.")
     offered: list[results.Choice] = []
     while True:
         try:
             line = input("crm> ").strip()
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             click.echo()
             break
-        if line.lower() in ("quit", "exit", "q"):
+        except KeyboardInterrupt:  # as in a shell: the line is dropped, the session goes on
+            click.echo("\n(Type `quit` or press Ctrl-D to leave.)")
+            continue
+        if line.lower() in _LEAVE:
             break
         if line.isdigit() and 0 < int(line) <= len(offered):
             line = offered[int(line) - 1].command
             click.echo(f"→ {line}")
-        answer = dispatch(line, replace(actor, now=datetime.now(UTC)), backend)
+        try:
+            with outside_imports():
+                answer = dispatch(line, replace(actor, now=datetime.now(UTC)), backend)
+        except KeyboardInterrupt:  # dispatch's unit of work rolled back on the way out
+            click.echo("Interrupted: the command stopped and what it changed was rolled back.")
+            offered = []
+            continue
         click.echo(render_text(answer, actor.tz), nl=False)
         offered = choices_of(answer.result)
         if offered:
@@ -162,6 +177,14 @@ def chat(console, user: str | None, tz: tzinfo | None) -> None:
                 + ", ".join(f"{n}) {c.label}" for n, c in enumerate(offered, 1))
             )
     _save_history()
+
+
+def _backend(console) -> Backend:
+    """The console's database and settings; Ctrl-C stops even a long SQLite statement."""
+    from crm_core.db import stop_on_ctrl_c
+
+    stop_on_ctrl_c(console.engine)
+    return Backend(console.engine, console.settings)
 
 
 def _load_history() -> None:

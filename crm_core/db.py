@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,37 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def stop_on_ctrl_c(engine: Engine) -> None:
+    """Let Ctrl-C stop a SQLite statement midway, as a KeyboardInterrupt, for the console.
+
+    SQLite runs a statement in C and looks at no signal until it is done, however long that
+    takes. A progress handler runs a line of Python every 100,000 steps, where a pending
+    Ctrl-C raises; SQLite then aborts the statement ("interrupted"), which is turned back
+    into the KeyboardInterrupt. Not for the bot: in a threaded server each call would wait
+    for the GIL. psycopg cancels a PostgreSQL query on Ctrl-C by itself.
+    """
+    if engine.dialect.name == "sqlite" and not event.contains(
+        engine, "checkout", _check_for_ctrl_c
+    ):
+        event.listen(engine, "checkout", _check_for_ctrl_c)
+        event.listen(engine, "handle_error", _interrupted_by_ctrl_c)
+
+
+def _check_for_ctrl_c(dbapi_connection, _record, _proxy) -> None:
+    dbapi_connection.set_progress_handler(_steps, 100_000)
+
+
+def _steps() -> int:
+    return 0  # go on; a Ctrl-C raises before this line runs
+
+
+def _interrupted_by_ctrl_c(context) -> BaseException | None:
+    error = context.original_exception
+    if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT:
+        return KeyboardInterrupt()
+    return None
 
 
 def alembic_config(engine: Engine | None) -> Config:

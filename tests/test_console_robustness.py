@@ -1,18 +1,30 @@
-"""The console when things go wrong: a bad time zone."""
+"""The console when things go wrong: a bad time zone, and Ctrl-C."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from sqlmodel import func
 from sqlmodel import select as select_rows
 
 from commands.cli import cli
 from crm_core.customers import create_customer
 from crm_core.db import open_engine, unit_of_work
-from crm_core.models import Interaction
+from crm_core.models import AnalyticsFit, Interaction
+from tests.analytics_data import load_cdnow
 
+CRM = shutil.which("crm", path=str(Path(sys.executable).parent))
 TEAM = "TCLI"
 
 
@@ -36,6 +48,13 @@ def workspace(tmp_path, monkeypatch):
 
     crm.url, crm.path, crm.env, crm.folder = url, tmp_path / "crm.db", env, tmp_path
     return crm
+
+
+def count(url: str, table) -> int:
+    with unit_of_work(open_engine(url)) as session:
+        return session.exec(
+            select_rows(func.count()).select_from(table).where(table.team_id == TEAM)
+        ).one()
 
 
 def add_customers(url: str, *names: str) -> None:
@@ -63,3 +82,124 @@ def test_a_real_time_zone_is_still_taken(workspace):
     with unit_of_work(open_engine(workspace.url)) as session:
         [call] = session.exec(select_rows(Interaction)).all()
     assert call.follow_up_at.astimezone(ZoneInfo("Asia/Tokyo")).hour == 9
+
+
+# Ctrl-C
+
+
+class Chat:
+    """`crm chat` in a real process, fed line by line, its output collected as it comes."""
+
+    def __init__(self, workspace) -> None:
+        self.process = subprocess.Popen(
+            [CRM, "chat"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=os.environ | workspace.env | {"PYTHONUNBUFFERED": "1"},
+            cwd=workspace.folder,
+        )
+        self.output = ""
+        self.seen = 0
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_for("crm> ")
+
+    def _read(self) -> None:
+        while chunk := self.process.stdout.read1(4096):
+            self.output += chunk.decode()
+
+    def say(self, line: str) -> None:
+        self.process.stdin.write(line.encode() + b"\n")
+        self.process.stdin.flush()
+
+    def wait_for(self, text: str, seconds: float = 60) -> None:
+        """Until `text` appears after what was waited for before."""
+        deadline = time.monotonic() + seconds
+        while text not in self.output[self.seen :]:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise AssertionError(f"no {text!r} in the chat's output: {self.output!r}")
+            time.sleep(0.02)
+        self.seen = self.output.index(text, self.seen) + len(text)
+
+    def leave(self) -> int:
+        self.say("quit")
+        return self.process.wait(timeout=30)
+
+
+def test_ctrl_c_stops_a_long_command_rolls_it_back_and_the_chat_goes_on(workspace):
+    with unit_of_work(open_engine(workspace.url)) as session:
+        load_cdnow(session, customers=23_570, team_id=TEAM)  # the first clv fits on all of it
+    chat = Chat(workspace)
+    chat.say("clv top 3")
+    time.sleep(0.3)
+    chat.process.send_signal(signal.SIGINT)
+    chat.wait_for("Interrupted: the command stopped and what it changed was rolled back.")
+    chat.wait_for("crm> ")
+    assert count(workspace.url, AnalyticsFit) == 0, "the interrupted fit was kept"
+    chat.process.send_signal(signal.SIGINT)  # at the prompt: the line goes, the chat stays
+    chat.wait_for("(Type `quit` or press Ctrl-D to leave.)")
+    chat.say("clv top 3")
+    chat.wait_for("Top 3 customers by predicted 12-month CLV")
+    assert chat.leave() == 0
+    assert count(workspace.url, AnalyticsFit) == 1
+
+
+def test_ctrl_c_stops_a_long_sqlite_statement_midway(tmp_path):
+    """SQLite looks at no signal until a statement ends; the console's engine stops anyway."""
+    script = f"""
+        import os, signal, threading, time
+        from sqlalchemy import text
+        from crm_core.db import open_engine, stop_on_ctrl_c, unit_of_work
+
+        engine = open_engine("sqlite:///{tmp_path / "crm.db"}")
+        stop_on_ctrl_c(engine)
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        started = time.monotonic()
+        try:
+            with unit_of_work(engine) as session:
+                session.execute(text(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                    "WHERE i < 2000000000) SELECT count(*) FROM n"
+                ))
+            print("finished")
+        except KeyboardInterrupt:
+            print(f"interrupted after {{time.monotonic() - started:.1f}} s")
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.startswith("interrupted after"), done.stdout + done.stderr
+    assert float(done.stdout.split()[2]) < 5
+
+
+def test_ctrl_c_during_an_import_waits_for_the_import_to_finish(tmp_path):
+    """An import cut short leaves its module half-made (pandas then never loads again)."""
+    (tmp_path / "slow_to_load.py").write_text("import time\ntime.sleep(1.0)\nLOADED = True\n")
+    script = """
+        import os, signal, sys, threading, time
+        from commands.ctrl_c import outside_imports
+
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        started = time.monotonic()
+        try:
+            with outside_imports():
+                import slow_to_load
+                time.sleep(5)
+            print("not interrupted")
+        except KeyboardInterrupt:
+            loaded = getattr(sys.modules.get("slow_to_load"), "LOADED", False)
+            print(f"interrupted after {time.monotonic() - started:.1f} s, loaded: {loaded}")
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=os.environ | {"PYTHONPATH": f"{tmp_path}:{Path(__file__).parent.parent}"},
+    )
+    assert done.stdout.strip().endswith("loaded: True"), done.stdout + done.stderr
+    assert 0.9 < float(done.stdout.split()[2]) < 3
