@@ -14,7 +14,7 @@ from commands.parser import ParseError, UnknownVerb, clean, parse
 from commands.registry import closest_verbs, find_verb, spec_for
 from commands.request import Request
 from commands.results import Answer, Choice, DidYouMean, NotFound, Problem, Result
-from crm_core.errors import AmbiguousCustomer, CrmError, CustomerNotFound
+from crm_core.errors import AmbiguousCustomer, CrmError, CustomerNotFound, DatabaseGone
 
 logger = logging.getLogger(__name__)
 _SHARE = re.compile(r"(?:^share\s+|\s+share$)", re.I)
@@ -69,6 +69,8 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
             ],
             add_command=f"add customer {exc.query}",
         )
+    except DatabaseGone as exc:  # nothing to do with how the command was typed: no usage
+        return Problem(str(exc))
     except CrmError as exc:
         return _problem(str(exc), spec.name)
 

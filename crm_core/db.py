@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import Session, create_engine
 
+from crm_core.errors import DatabaseGone
 from crm_core.settings import Settings
 
 if TYPE_CHECKING:  # alembic loads only to migrate: importing it costs a tenth of a second
@@ -50,6 +51,9 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        path = _sqlite_file(engine)
+        if path is not None:
+            _SqliteFileGuard(path).watch(engine)
     else:
         engine = create_engine(
             url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
@@ -96,6 +100,59 @@ def _interrupted_by_ctrl_c(context) -> BaseException | None:
     if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT:
         return KeyboardInterrupt()
     return None
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The file a SQLite engine opens, or None for an in-memory database."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).absolute()
+
+
+class _SqliteFileGuard:
+    """Refuses connections once the file an engine first opened is gone or another one.
+
+    SQLite goes on writing into a deleted file through the connections that had it open,
+    and a new connection creates a new empty file in its place: either way what is written
+    is lost without a word. A file identity is its device and inode, as SQLite's own
+    SQLITE_FCNTL_HAS_MOVED check compares them.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.identity: tuple[int, int] | None = None  # of the file at the first connection
+
+    def watch(self, engine: Engine) -> None:
+        event.listen(engine, "do_connect", self._before_connect)
+        event.listen(engine, "checkout", self._on_checkout)
+
+    def _current(self) -> tuple[int, int] | None:
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return status.st_dev, status.st_ino
+
+    def _before_connect(self, _dialect, _record, _cargs, _cparams) -> None:
+        # Connecting would create a new empty file where the database was.
+        if self.identity is not None and self._current() is None:
+            raise DatabaseGone(self._explain(None))
+
+    def _on_checkout(self, _dbapi_connection, _record, _proxy) -> None:
+        current = self._current()
+        if self.identity is None:
+            self.identity = current
+        elif current != self.identity:
+            raise DatabaseGone(self._explain(current))  # the pool drops this connection
+
+    def _explain(self, current: tuple[int, int] | None) -> str:
+        what = "deleted" if current is None else "replaced by another file"
+        return (
+            f"the database file {self.path} was {what} after this process opened it, so "
+            "nothing was saved. Put the file back, or restart: a new start creates a new "
+            "empty database there (`crm db upgrade` creates it without starting anything)"
+        )
 
 
 def alembic_config(engine: Engine | None) -> Config:

@@ -22,6 +22,10 @@ class DuplicateExternalId(InvalidInput):
     """Another customer in the workspace already has this external id."""
 
 
+class DatabaseGone(CrmError):
+    """The SQLite file this process opened was deleted or replaced since; nothing was written."""
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """A customer that nearly matched what was typed, with its similarity (0-100)."""

@@ -1,15 +1,20 @@
-"""The console when things go wrong: a bad time zone, and Ctrl-C."""
+"""The console when things go wrong: a bad time zone, a database file deleted under a running
+process, and Ctrl-C."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+import urllib.error
+import urllib.request
+from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,11 +23,17 @@ from click.testing import CliRunner
 from sqlmodel import func
 from sqlmodel import select as select_rows
 
+from commands import Actor, Backend, dispatch
 from commands.cli import cli
+from commands.results import CustomerAdded, Problem
 from crm_core.customers import create_customer
 from crm_core.db import open_engine, unit_of_work
 from crm_core.models import AnalyticsFit, Interaction
+from crm_core.settings import Settings
 from tests.analytics_data import load_cdnow
+from tests.slack_emulator import SlackEmulator
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+from tests.test_serve import free_port, wait_healthy
 
 CRM = shutil.which("crm", path=str(Path(sys.executable).parent))
 TEAM = "TCLI"
@@ -82,6 +93,90 @@ def test_a_real_time_zone_is_still_taken(workspace):
     with unit_of_work(open_engine(workspace.url)) as session:
         [call] = session.exec(select_rows(Interaction)).all()
     assert call.follow_up_at.astimezone(ZoneInfo("Asia/Tokyo")).hour == 9
+
+
+# The database file deleted under a running process
+
+
+def console_backend(url: str) -> tuple[Backend, Actor]:
+    backend = Backend(open_engine(url), Settings(database_url=url, team_id=TEAM))
+    return backend, Actor(team_id=TEAM, user_id="U0REP0001", tz=UTC)
+
+
+def test_a_write_after_the_database_file_was_deleted_is_refused(tmp_path):
+    path = tmp_path / "crm.db"
+    backend, actor = console_backend(f"sqlite:///{path}")
+    assert isinstance(dispatch("add customer Acme Corp", actor, backend).result, CustomerAdded)
+    path.unlink()
+    answer = dispatch("log call with acme: renewal", actor, backend)
+    assert isinstance(answer.result, Problem)
+    assert f"the database file {path} was deleted after this process opened it" in (
+        answer.result.message
+    )
+    assert "nothing was saved" in answer.result.message and "restart" in answer.result.message
+    assert answer.result.usage is None  # not about how the command was typed
+    assert not path.exists(), "a new empty database appeared where the old one was"
+
+
+def test_a_write_after_the_database_file_was_replaced_is_refused(tmp_path):
+    path, other = tmp_path / "crm.db", tmp_path / "other.db"
+    backend, actor = console_backend(f"sqlite:///{path}")
+    dispatch("add customer Acme Corp", actor, backend)
+    add_customers(f"sqlite:///{other}", "Globex")
+    os.replace(other, path)
+    answer = dispatch("log call with acme: renewal", actor, backend)
+    assert isinstance(answer.result, Problem)
+    assert "was replaced by another file after this process opened it" in answer.result.message
+    with sqlite3.connect(path) as replacement:
+        assert replacement.execute("SELECT count(*) FROM interaction").fetchone() == (0,)
+
+
+def test_crm_chat_says_its_database_is_gone_and_writes_nowhere(workspace):
+    add_customers(workspace.url, "Acme Corp")
+    chat = Chat(workspace)
+    chat.say("log call with acme: first call")
+    chat.wait_for("Logged")
+    workspace.path.unlink()
+    chat.say("log call with acme: second call")
+    chat.wait_for("was deleted after this process opened it")
+    assert chat.leave() == 0
+    assert not workspace.path.exists()
+
+
+def test_crm_serve_says_its_database_is_gone_and_fails_its_health_check(tmp_path):
+    path = tmp_path / "crm.db"
+    with unit_of_work(open_engine(f"sqlite:///{path}")) as session:
+        create_customer(session, team_id="T1", name="Acme Corp")
+    port = free_port()
+    with SlackEmulator() as emulator:
+        env = os.environ | {
+            "CRM_DATABASE_URL": f"sqlite:///{path}",
+            "SLACK_BOT_TOKEN": "xoxb-serve-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": emulator.base_url,
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        process = subprocess.Popen(
+            [CRM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+             "--no-scheduler"],
+            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            health = f"http://127.0.0.1:{port}/healthz"
+            wait_healthy(health, process)
+            path.unlink()
+            sender = SlackSender(f"http://127.0.0.1:{port}/slack/events")
+            reply = sender.slash(
+                "log call with acme: renewal", response_url=emulator.response_url()
+            )
+            assert reply.status == 200
+            assert "was deleted after this process opened it" in reply.body.decode()
+            with pytest.raises(urllib.error.HTTPError, match="503"):
+                urllib.request.urlopen(health, timeout=5)
+        finally:
+            process.terminate()
+            process.communicate(timeout=15)
+    assert not path.exists()
 
 
 # Ctrl-C
