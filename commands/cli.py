@@ -9,6 +9,7 @@ the time.
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime
 from functools import cached_property
 from importlib.metadata import entry_points
@@ -175,20 +176,50 @@ def import_command(console: Console, kind: str, file: Path, dayfirst: bool) -> N
 
 
 @cli.command("demo")
-@click.option("--reset", is_flag=True, help="Delete the workspace's data and load the demo again.")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Delete the workspace's data, after showing what and asking, and load the demo again.",
+)
+@click.option("--yes", is_flag=True, help="With --reset: delete without asking (for scripts).")
 @click.pass_obj
-def demo_command(console: Console, reset: bool) -> None:
-    """Load the CDNOW demo data into the database of app.yaml and print a short tour."""
+def demo_command(console: Console, reset: bool, yes: bool) -> None:
+    """Load the CDNOW demo data into the database of app.yaml and print a short tour.
+
+    A workspace that already holds other customers is left alone: give the demo a database of
+    its own, or --reset to replace what is there (asked first; --yes for scripts).
+    """
     from crm_core import db, demo
     from crm_core.overview import workspace_overview
     from reports.terminal import demo_tour_text
 
     settings, tz = console.settings, console.tz
+    team = settings.team_id
+    where = f"workspace {team} in {console.engine.url.render_as_string(hide_password=True)}"
+    with db.unit_of_work(console.engine) as session:
+        rows = demo.workspace_rows(session, team_id=team) if reset else {}
+        held = demo.workspace_customers(session, team_id=team)
+    if rows:
+        _confirm_reset(rows, where, yes)
     load = None
     with db.unit_of_work(console.engine) as session:
-        if reset:
-            demo.clear_workspace(session, team_id=settings.team_id)
-        if not demo.has_data(session, team_id=settings.team_id):
+        if rows:
+            demo.clear_workspace(session, team_id=team)
+        elif held.demo:
+            mine = f" It also holds {_count(held.other, 'other customer')}." if held.other else ""
+            click.echo(
+                f"The demo data is already loaded in {where}.{mine} "
+                "(`crm demo --reset` deletes the workspace's data and loads the demo afresh.)\n"
+            )
+        elif held.other:
+            raise click.ClickException(
+                f"{where} already holds {_count(held.other, 'customer')} of its own, so the "
+                "demo was not loaded into it. To try the demo, give it a database of "
+                "its own: CRM_DATABASE_URL=sqlite:///demo.db crm demo (or database_url in "
+                "app.yaml); or `crm demo --reset` to delete this workspace's data and load the "
+                "demo in its place."
+            )
+        if rows or not (held.demo or held.other):
             bars: dict[str, object] = {}
             with _bars() as progress:
 
@@ -199,23 +230,55 @@ def demo_command(console: Console, reset: bool) -> None:
 
                 load = demo.load_demo(
                     session,
-                    team_id=settings.team_id,
+                    team_id=team,
                     today=datetime.now(tz).date(),
                     tz=tz,
                     default_currency=settings.default_currency,
                     on_progress=advance,
                 )
-        else:
-            click.echo("The demo data is already loaded (use --reset to load it afresh).\n")
-        overview = workspace_overview(
-            session, team_id=settings.team_id, now=datetime.now(tz), tz=tz
-        )
+        overview = workspace_overview(session, team_id=team, now=datetime.now(tz), tz=tz)
     click.echo(
-        demo_tour_text(
-            overview=overview, load=load, team_id=settings.team_id, tz=tz, reps=demo.DEMO_REPS
-        ),
+        demo_tour_text(overview=overview, load=load, team_id=team, tz=tz, reps=demo.DEMO_REPS),
         nl=False,
     )
+
+
+# What `crm demo --reset` lists before it deletes (one, many); other tables derive from these.
+_RESET_LISTS = {
+    "customer": ("customer", "customers"),
+    "contact": ("contact", "contacts"),
+    "interaction": ("call, meeting, email or note", "calls, meetings, emails and notes"),
+    "purchase": ("purchase", "purchases"),
+    "nps_response": ("NPS answer", "NPS answers"),
+    "alert_subscription": ("alert subscription", "alert subscriptions"),
+    "audit_event": ("audit log entry", "audit log entries"),
+}
+
+
+def _confirm_reset(rows: dict[str, int], where: str, yes: bool) -> None:
+    """Go on only when the operator agreed to delete `rows`: asked on a terminal, --yes in a
+    script; a script without --yes is refused, since nobody would see the question."""
+    listed = [_count(rows[table], *words) for table, words in _RESET_LISTS.items() if table in rows]
+    if set(rows) - set(_RESET_LISTS):
+        listed.append("the scores, alert history and records derived from them")
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise click.ClickException(
+            f"`crm demo --reset` would delete everything in {where} ({'; '.join(listed)}), so "
+            "it asks first, and this is not a terminal. Nothing was deleted; add --yes to "
+            "delete without asking."
+        )
+    click.echo(f"`crm demo --reset` deletes everything in {where}:")
+    for line in listed:
+        click.echo(f"  {line}")
+    if not click.confirm("Delete all of this and load the demo?", default=False):
+        raise click.ClickException("Nothing was deleted.")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """1 customer, 2 customers."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 def _explained(function, *args, **kwargs):

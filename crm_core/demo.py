@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 from faker import Faker
-from sqlalchemy import delete
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy import case, delete, func
+from sqlmodel import Session, SQLModel, col, select
 
 from crm_core.customers import add_contact
 from crm_core.importing import ImportSummary, import_csv
@@ -96,12 +96,37 @@ def cdnow_purchases() -> pd.DataFrame:
     )
 
 
-def has_data(session: Session, *, team_id: str) -> bool:
-    """True when the workspace already holds customers."""
-    return (
-        session.exec(select(Customer.id).where(Customer.team_id == team_id).limit(1)).first()
-        is not None
-    )
+@dataclass(frozen=True)
+class WorkspaceCustomers:
+    """A workspace's customers: the demo's (owned by its reps) and any others."""
+
+    demo: int
+    other: int
+
+
+def workspace_customers(session: Session, *, team_id: str) -> WorkspaceCustomers:
+    """How many of the workspace's customers the demo loaded and how many came from elsewhere:
+    a workspace with other data is not the demo, whatever its size."""
+    by_demo_rep = case((col(Customer.owner_user_id).in_(DEMO_REPS), 1), else_=0)
+    demo, total = session.exec(
+        select(func.coalesce(func.sum(by_demo_rep), 0), func.count()).where(
+            Customer.team_id == team_id
+        )
+    ).one()
+    return WorkspaceCustomers(demo=int(demo), other=int(total) - int(demo))
+
+
+def workspace_rows(session: Session, *, team_id: str) -> dict[str, int]:
+    """Rows per table that clear_workspace would delete, tables without any left out."""
+    rows = {}
+    for table in SQLModel.metadata.sorted_tables:
+        if "team_id" in table.c:
+            count = session.execute(
+                select(func.count()).select_from(table).where(table.c.team_id == team_id)
+            ).scalar_one()
+            if count:
+                rows[table.name] = count
+    return rows
 
 
 def clear_workspace(session: Session, *, team_id: str) -> None:

@@ -1,9 +1,11 @@
-"""The console when things go wrong: a bad time zone, a database file deleted under a running
-process, and Ctrl-C."""
+"""The console when things go wrong: a bad time zone, a workspace that is not the demo's, a
+reset nobody confirmed, a database file deleted under a running process, and Ctrl-C."""
 
 from __future__ import annotations
 
 import os
+import pty
+import select
 import shutil
 import signal
 import sqlite3
@@ -28,7 +30,7 @@ from commands.cli import cli
 from commands.results import CustomerAdded, Problem
 from crm_core.customers import create_customer
 from crm_core.db import open_engine, unit_of_work
-from crm_core.models import AnalyticsFit, Interaction
+from crm_core.models import AnalyticsFit, Customer, Interaction, Purchase
 from crm_core.settings import Settings
 from tests.analytics_data import load_cdnow
 from tests.slack_emulator import SlackEmulator
@@ -93,6 +95,86 @@ def test_a_real_time_zone_is_still_taken(workspace):
     with unit_of_work(open_engine(workspace.url)) as session:
         [call] = session.exec(select_rows(Interaction)).all()
     assert call.follow_up_at.astimezone(ZoneInfo("Asia/Tokyo")).hour == 9
+
+
+# crm demo
+
+
+def test_demo_leaves_a_workspace_with_other_customers_alone_and_says_what_to_do(workspace):
+    add_customers(workspace.url, "Acme Corp")
+    result = workspace("demo")
+    assert result.exit_code == 1
+    assert "already holds 1 customer of its own, so the demo was not loaded" in result.output
+    assert "already loaded" not in result.output
+    assert "CRM_DATABASE_URL=sqlite:///demo.db crm demo" in result.output
+    assert "crm demo --reset" in result.output
+    assert count(workspace.url, Customer) == 1 and count(workspace.url, Purchase) == 0
+
+
+def test_demo_reset_in_a_script_without_yes_deletes_nothing(workspace):
+    add_customers(workspace.url, "Acme Corp", "Globex")
+    result = workspace("demo", "--reset")
+    assert result.exit_code == 1
+    assert "would delete everything in workspace TCLI" in result.output
+    assert "2 customers" in result.output and "add --yes" in result.output
+    assert count(workspace.url, Customer) == 2
+
+
+def test_demo_reset_on_a_terminal_shows_the_counts_and_takes_no_for_an_answer(workspace):
+    add_customers(workspace.url, "Acme Corp", "Globex")
+    output, code = on_a_terminal([CRM, "demo", "--reset"], workspace, answer="n")
+    assert "deletes everything in workspace TCLI" in output and "2 customers" in output
+    assert "Delete all of this and load the demo? [y/N]" in output
+    assert "Nothing was deleted" in output and code == 1
+    assert count(workspace.url, Customer) == 2
+
+
+def test_demo_reset_with_yes_replaces_the_workspace_with_the_demo(workspace):
+    add_customers(workspace.url, "Acme Corp")
+    result = workspace("demo", "--reset", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "23,570 customers" in result.output
+    assert count(workspace.url, Customer) == 23_570
+    with unit_of_work(open_engine(workspace.url)) as session:
+        assert (
+            session.exec(select_rows(Customer).where(Customer.name == "Acme Corp")).first() is None
+        )
+    again = workspace("demo")  # what `make demo` runs a second time
+    assert again.exit_code == 0 and "The demo data is already loaded" in again.output
+
+
+def on_a_terminal(command: list[str], workspace, *, answer: str) -> tuple[str, int]:
+    """Run `command` with a pseudo-terminal as its stdin and stdout, answer its question."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        command,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=os.environ | workspace.env,
+        cwd=workspace.folder,
+    )
+    os.close(follower)
+    output = b""
+    deadline = time.monotonic() + 60
+    answered = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        if not answered and b"[y/N]" in output:
+            os.write(leader, answer.encode() + b"\n")
+            answered = True
+        if process.poll() is not None and not ready:
+            break
+    os.close(leader)
+    return output.decode(errors="replace"), process.wait(timeout=10)
 
 
 # The database file deleted under a running process
