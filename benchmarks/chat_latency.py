@@ -1,13 +1,15 @@
-"""Benchmark issue 3's target: chat latency on a 100,000-customer database.
+"""Benchmark issue 3's targets, and issue 13's cac: chat latency on a 100,000-customer database.
 
 Targets (SQLite, in-process, through `dispatch` and `render_message` as a front end calls them):
-`customer <name>` (fuzzy lookup + 360 card) p95 < 50 ms, `log call ...` p95 < 30 ms and
-`find ...` p95 < 50 ms. PostgreSQL runs the same requests and is reported without a verdict.
+`customer <name>` (fuzzy lookup + 360 card) p95 < 50 ms, `log call ...` p95 < 30 ms,
+`find ...` p95 < 50 ms and `cac` (CAC and CLV:CAC by channel) p95 < 100 ms. PostgreSQL runs
+the same requests and is reported without a verdict.
 
-The database (100,000 customers, 1,000,000 interactions, 1,000,000 purchases spread unevenly
-over the customers) is generated from a fixed seed. The SQLite file is cached in benchmarks/out/
-by size and copied to a temp file for each run, so the logged calls never reach the cache; on
-PostgreSQL a fresh `crm_bench_chat_<hex>` database is filled, ANALYZEd and dropped at the end.
+The database (100,000 customers over five acquisition channels, 1,000,000 interactions,
+1,000,000 purchases spread unevenly over the customers, CLV scores refreshed once) is
+generated from a fixed seed. The SQLite file is cached in benchmarks/out/ by size and copied
+to a temp file for each run, so the logged calls never reach the cache; on PostgreSQL a fresh
+`crm_bench_chat_<hex>` database is filled, scored, ANALYZEd and dropped at the end.
 Each request names a different random customer; the first request of the run (a typo lookup,
 which loads the per-process name index) is timed and reported on its own.
 
@@ -36,11 +38,12 @@ from bench_report import fresh_postgres, postgres_problem, print_header, print_t
 from sqlalchemy import Engine, Table, func, insert, make_url, select, text
 
 from commands import Actor, Backend, dispatch
-from commands.results import CustomerCard, Found, Logged
+from commands.results import CacTable, CustomerCard, Found, Logged
 from crm_core import db
+from crm_core.analytics.scoring import refresh_scores
 from crm_core.models import Customer, Interaction, Purchase
 from crm_core.names import normalize_name
-from crm_core.settings import Settings
+from crm_core.settings import AnalyticsSettings, Settings
 from reports.chat import render_message
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -50,8 +53,11 @@ OWNERS = [f"U0BENCH{i:02d}" for i in range(1, 9)]
 TZ = ZoneInfo("America/New_York")
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)  # the generated history covers the 3 years before
 CHUNK = 20_000
-TARGET_MS = {"customer": 50.0, "log": 30.0, "find": 50.0}
-EXPECTED = {"customer": CustomerCard, "log": Logged, "find": Found}
+TARGET_MS = {"customer": 50.0, "log": 30.0, "find": 50.0, "cac": 100.0}
+EXPECTED = {"customer": CustomerCard, "log": Logged, "find": Found, "cac": CacTable}
+# Acquisition channels and the range of what a customer cost in each, as the demo has them.
+CHANNELS = {"Organic": (0, 5), "Paid search": (20, 60), "Referral": (5, 20), "Events": (40, 120),
+            "Partner": (15, 45)}  # fmt: skip
 Query = tuple[str, int, bool]  # the text typed, the index of the customer meant, has a typo
 
 SURNAMES = [
@@ -155,13 +161,17 @@ def generate(url: str, sizes: tuple[int, int, int]) -> None:
     n_customers, n_interactions, n_purchases = sizes
     engine = db.open_engine(url)
     rng = np.random.default_rng(SEED)
+    costs = random.Random(SEED + 2)  # its own stream: the other rows stay as they were
     customers = []
     for i, name in enumerate(company_names(n_customers, random.Random(SEED))):
         added = ANCHOR - timedelta(days=1460 - int(rng.integers(0, 365)))
+        channel = list(CHANNELS)[i % len(CHANNELS)]
+        cost = None if i % 10 == 9 else Decimal(f"{costs.uniform(*CHANNELS[channel]):.2f}")
         customers.append(
             dict(team_id=TEAM, name=name, normalized_name=normalize_name(name),
                  external_id=f"C{i:06d}", owner_user_id=OWNERS[i % len(OWNERS)],
-                 segment=("smb", "mid", "enterprise")[i % 3], created_at=added, updated_at=added)
+                 segment=("smb", "mid", "enterprise")[i % 3], created_at=added, updated_at=added,
+                 acquisition_channel=channel, acquisition_cost=cost)
         )  # fmt: skip
     insert_chunks(engine, Customer.__table__, customers)
     ids = customer_ids(engine)
@@ -187,6 +197,8 @@ def generate(url: str, sizes: tuple[int, int, int]) -> None:
                            external_id=f"P{i:07d}")  # fmt: skip
             rows.append(row)
         insert_chunks(engine, table.__table__, rows)
+    with db.unit_of_work(engine) as session:  # cac reads stored scores, as a chat does
+        refresh_scores(session, team_id=TEAM, settings=AnalyticsSettings(), now=ANCHOR)
     if engine.dialect.name == "postgresql":  # what autovacuum does within a minute or so
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))
@@ -222,7 +234,9 @@ def workload(names: list[str], count: int) -> dict[str, list[Query]]:
     for verb, queries in plan.items():
         for k, i in enumerate(rng.sample(range(len(names)), count)):
             name, words = names[i], [w for w in names[i].split() if w.isalpha()]
-            if verb == "customer":  # every other one with a typo, for the fuzzy path
+            if verb == "cac":  # the same question each time: the whole workspace
+                queries.append(("cac", i, False))
+            elif verb == "customer":  # every other one with a typo, for the fuzzy path
                 wrong = k % 2 == 1
                 queries.append((f"customer {typo(name, rng, taken) if wrong else name}", i, wrong))
             elif verb == "log":
@@ -252,6 +266,9 @@ def outcome(verb: str, result: object, customer_id: int) -> str:
         return kind
     if isinstance(result, Found):
         return "ok" if result.matches else "Found nothing"
+    if isinstance(result, CacTable):
+        scored = len(result.rows) == len(CHANNELS) and all(r.average_clv for r in result.rows)
+        return "ok" if scored else "CacTable without every channel's CLV"
     shown = result.card.customer if isinstance(result, CustomerCard) else result.customer
     return "ok" if shown.id == customer_id else f"{kind} of another customer"
 
@@ -327,7 +344,7 @@ def describe(url: str) -> str:
 
 def sqlite_file(sizes: tuple[int, int, int]) -> Path:
     """The generated SQLite database, made once per size and kept in benchmarks/out/."""
-    path = OUT / f"chat_{'_'.join(map(str, sizes))}_seed{SEED}.db"
+    path = OUT / f"chat_{'_'.join(map(str, sizes))}_seed{SEED}_scored.db"  # with channels
     if path.exists():
         print(f"  sqlite: generated database cached in {path.relative_to(OUT.parent.parent)}")
         return path
