@@ -94,6 +94,21 @@ def test_no_model_library_loads_before_a_command_needs_it(tmp_path):
     assert kinds["nps chart"] == "bytes" and "matplotlib" in stages["nps chart"]
 
 
+def test_a_server_worker_loads_no_model_library_before_a_command_needs_it(tmp_path):
+    seen = run_python(
+        f"""
+        import json, sys
+        import bot.app, bot.server  # what a gunicorn worker imports to build its app
+        from commands.lazy_handlers import import_all
+
+        import_all()  # as make_wsgi does
+        print(json.dumps(sorted(name for name in {MODEL_LIBRARIES!r} if name in sys.modules)))
+        """,
+        tmp_path,
+    )
+    assert seen == []
+
+
 def test_crm_ask_help_opens_no_settings_and_no_database(tmp_path):
     (tmp_path / "app.yaml").write_text("analytics:\n  horizon_months: -3\n")  # never read
     seen = run_python(
