@@ -80,8 +80,14 @@ def _problem(message: str, verb: str | None) -> Problem:
 
 
 def _with_customer(text: str, query: str, customer_id: int) -> str:
-    """The same command, naming the customer by id: the "did you mean" button's command."""
+    """The same command, naming the customer as `customer #id`: the "did you mean" choice.
+
+    The reference says its kind, because a bare `#N` is not a customer everywhere: in
+    `done #N` it is a follow-up, in `edit #N` an interaction.
+    """
     position = text.lower().find(query.lower())
     if position < 0:
         return f"customer #{customer_id}"
-    return f"{text[:position]}#{customer_id}{text[position + len(query) :]}"
+    before, after = text[:position], text[position + len(query) :]
+    kind = "" if re.search(r"\bcustomer\s+$", before, re.I) else "customer "
+    return f"{before}{kind}#{customer_id}{after}"

@@ -46,6 +46,7 @@ _FOLLOW_UP = re.compile(
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 _SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)([^|>]+)(?:\|([^>]+))?>")
 _NPS_SUMMARY = re.compile(r"^\s*$|^(?:last|by|for|over|in|summary|trend)\b", re.I)
+_AS_NEW = re.compile(r"\s+as\s+(?:a\s+)?new(?:\s+(?:customer|company|one))?(?=\s)", re.I)
 _SCORE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?/?(?:10)?$")
 
 
@@ -187,12 +188,15 @@ def _add(rest: str) -> AddCustomer | AddContact:
     what, _, body = rest.partition(" ")
     what = what.lower()
     if what in ("customer", "client", "account", "company"):
-        name, extra = _keywords(body, ("email", "owner", "segment"))
+        body, as_new = _AS_NEW.subn(" ", f" {body} ")
+        name, extra = _keywords(body.strip(), ("email", "owner", "segment"))
         if not name:
             raise ParseError(
                 "add customer", "give the customer a name, e.g. add customer Acme Corp"
             )
-        return AddCustomer(name, extra.get("email"), extra.get("owner"), extra.get("segment"))
+        return AddCustomer(
+            name, extra.get("email"), extra.get("owner"), extra.get("segment"), bool(as_new)
+        )
     if what in ("contact", "person"):
         name, _, tail = body.partition(" to ")
         if not name.strip() or not tail.strip():

@@ -32,6 +32,8 @@ class AddCustomer:
     email: str | None = None
     owner: str | None = None
     segment: str | None = None
+    # `as new`: add it even though a customer of the same normalized name exists.
+    as_new: bool = False
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,18 @@ def test_add_contact_to_a_customer(bot, engine):
     assert "Wile E. Coyote, Buyer <wile@acme.com> +1 555 0100" in bot.exec("customer acme")
     assert "say who and where" in bot.exec("add contact Jane")
     assert "not an email address" in bot.exec("add contact Road Runner to acme email beep")
+
+
+def test_a_company_whose_name_reads_like_anothers_can_be_added_as_new(bot, engine):
+    bot.exec("add customer Simpson Inc")
+    out = bot.exec("add customer Simpson")
+    assert isinstance(bot.result, Problem) and "Simpson Inc is already a customer (#1)" in out
+    assert [c.command for c in bot.result.choices] == [
+        "customer #1",
+        "add customer Simpson as new",
+    ]
+    added = bot.exec(bot.result.choices[1].command)
+    assert "Added customer Simpson (#2)" in added
+    assert "Simpson Inc" in bot.exec("customer simpson inc")  # spelt as typed: no question
+    bot.exec("customer simpson co")
+    assert isinstance(bot.result, DidYouMean)

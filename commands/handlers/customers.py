@@ -103,10 +103,16 @@ def add_customer(command: AddCustomer, request: Request) -> CustomerAdded | Prob
             Customer.team_id == team_id, Customer.normalized_name == normalize_name(command.name)
         )
     ).first()
-    if same is not None:
+    if same is not None and not command.as_new:
+        add_anyway = f"{request.text.rstrip()} as new"
         return Problem(
-            f"{same.name} is already a customer (#{same.id}); nothing was added",
-            choices=[Choice(f"Open {same.name}", f"customer #{same.id}")],
+            f"{same.name} is already a customer (#{same.id}), and {command.name} reads as the "
+            f"same name; nothing was added. If {command.name} is another company, type "
+            f"`{add_anyway}`",
+            choices=[
+                Choice(f"Open {same.name}", f"customer #{same.id}"),
+                Choice(f"Add {command.name} as a new customer", add_anyway),
+            ],
         )
     customer = customers.create_customer(
         session,

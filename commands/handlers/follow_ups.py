@@ -10,6 +10,8 @@ from commands.verbs import CompleteFollowUp, ListFollowUps
 from crm_core import customers
 from crm_core.interactions import list_follow_ups, mark_follow_up_done
 
+# A follow-up by its number; `customer #7` is left to resolve_customer.
+_FOLLOW_UP_ID = re.compile(r"(?:follow[\s-]?up\s*)?#?(\d{1,18})", re.I)
 # More than a screenful helps nobody; the answer says when there are more.
 LIST_LIMIT = 100
 
@@ -32,8 +34,10 @@ def list_open(command: ListFollowUps, request: Request) -> FollowUpList:
 
 
 def done(command: CompleteFollowUp, request: Request) -> FollowUpDone | DidYouMean | Problem:
+    """`done #12` (or `done follow-up #12`) closes follow-up 12; `done acme` or
+    `done customer #7` closes that customer's only open follow-up, or asks which."""
     session, actor = request.session, request.actor
-    number = re.fullmatch(r"#?(\d+)", command.target.strip())
+    number = _FOLLOW_UP_ID.fullmatch(command.target.strip())
     if number:
         interaction = mark_follow_up_done(
             session, team_id=actor.team_id, interaction_id=int(number.group(1)), now=actor.now
