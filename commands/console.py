@@ -15,6 +15,8 @@ from commands import results
 from commands.actor import Actor, Backend
 from commands.dispatch import dispatch
 from commands.results import ExportReady
+from crm_core import directory
+from crm_core.db import unit_of_work
 from reports.charts import CHARTS, render_chart
 from reports.chat import render_message, render_text
 
@@ -31,6 +33,13 @@ def console_actor(settings, user: str | None, tz: str | None) -> Actor:
         role="admin",
         source="console",
     )
+
+
+def shown(answer: results.Answer, actor: Actor, backend: Backend) -> str:
+    """The answer as the console prints it: people and channels by the directory's names."""
+    with unit_of_work(backend.engine) as session:
+        known = directory.names(session, team_id=actor.team_id)
+    return render_text(answer, actor.tz, known)
 
 
 def choices_of(result: object) -> list[results.Choice]:
@@ -65,7 +74,8 @@ def ask(
 ) -> None:
     """Run one chat command, e.g. crm ask "customer acme"; exits 1 when it could not run."""
     actor = replace(console_actor(console.settings, user, tz), wants_chart=bool(chart))
-    answer = dispatch(" ".join(text), actor, Backend(console.engine, console.settings))
+    backend = Backend(console.engine, console.settings)
+    answer = dispatch(" ".join(text), actor, backend)
     if chart:
         picture = render_chart(answer)
         if picture is None and not isinstance(answer.result, _PROBLEMS):
@@ -78,7 +88,7 @@ def ask(
     if as_json:
         click.echo(json.dumps(render_message(answer, actor.tz), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_text(answer, actor.tz), nl=False)
+        click.echo(shown(answer, actor, backend), nl=False)
     if isinstance(answer.result, _PROBLEMS):
         raise SystemExit(1)
 
@@ -108,7 +118,7 @@ def chat(console, user: str | None, tz: str | None) -> None:
             line = offered[int(line) - 1].command
             click.echo(f"→ {line}")
         answer = dispatch(line, replace(actor, now=datetime.now(UTC)), backend)
-        click.echo(render_text(answer, actor.tz), nl=False)
+        click.echo(shown(answer, actor, backend), nl=False)
         offered = choices_of(answer.result)
         if offered:
             click.echo(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from commands.alerts_grammar import AlertsParseError, parse_alerts
+from commands.directory_grammar import DirectoryParseError, parse_directory
 from commands.verbs import (
     AddContact,
     AddCustomer,
+    Channels,
     Command,
     CompleteFollowUp,
     ExportCustomer,
@@ -16,6 +18,7 @@ from commands.verbs import (
     Help,
     ListFollowUps,
     LogInteraction,
+    People,
     RecordNps,
     RecordPurchase,
     ShowAudit,
@@ -43,7 +46,6 @@ _SEPARATOR = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
 _FOLLOW_UP = re.compile(
     r"(?:^|[\s,;.]+)(?:follow[\s-]?up|f/u|remind me)(?:\s+(?:on|by))?\s+(?P<when>.+)$", re.I
 )
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 _SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)([^|>]+)(?:\|([^>]+))?>")
 _NPS_SUMMARY = re.compile(r"^\s*$|^(?:last|by|for|over|in|summary|trend)\b", re.I)
 _AS_NEW = re.compile(r"\s+as\s+(?:a\s+)?new(?:\s+(?:customer|company|one))?(?=\s)", re.I)
@@ -120,8 +122,13 @@ def parse(text: str) -> Command:
         )
     if verb in ("alerts", "alert"):
         try:
-            return parse_alerts(rest, user_id)
+            return parse_alerts(rest)
         except AlertsParseError as exc:
+            raise ParseError(exc.verb, exc.problem) from None
+    if verb in ("people", "person", "users", "channels", "channel"):
+        try:
+            return parse_directory(Channels if verb.startswith("channel") else People, rest)
+        except DirectoryParseError as exc:
             raise ParseError(exc.verb, exc.problem) from None
     if verb == "export":
         return ExportCustomer(_required(rest, "export", "export whom? e.g. export Acme"))
@@ -132,12 +139,6 @@ def parse(text: str) -> Command:
     if verb in ("help", "?", "usage"):
         return Help(rest.lower().strip() or None)
     raise UnknownVerb(word)
-
-
-def user_id(text: str) -> str | None:
-    """U024BE7LH from <@U024BE7LH>, <@U024BE7LH|jane>, @U024BE7LH or U024BE7LH."""
-    match = _MENTION.match(text.strip())
-    return (match.group(1) or match.group(2)) if match else None
 
 
 def _required(rest: str, verb: str, problem: str) -> str:
@@ -244,10 +245,10 @@ def _follow_ups(rest: str) -> ListFollowUps:
         return ListFollowUps("mine")
     if scope in ("today", "overdue", "all"):
         return ListFollowUps(scope)  # type: ignore[arg-type]
-    someone = user_id(rest)
-    if someone:
-        return ListFollowUps("user", someone)
-    raise ParseError("followups", f"{rest.strip()!r} is not a list of follow-ups I know")
+    person = re.sub(r"^(?:of|for|by)\s+", "", rest.strip(), flags=re.I)
+    if len(person.split()) > 3:
+        raise ParseError("followups", f"{rest.strip()!r} is not a list of follow-ups I know")
+    return ListFollowUps("user", person)
 
 
 def _top(text: str, verb: str) -> tuple[int, str]:
@@ -269,15 +270,7 @@ def _clv(rest: str) -> ShowClv:
         )
     if head:
         return ShowClv(customer=head)
-    return ShowClv(top=top, segment=extra.get("segment"), owner=_owner(extra.get("owner"), "clv"))
-
-
-def _owner(owner: str | None, verb: str) -> str | None:
-    if owner is not None and owner.lower() not in ("me", "@me") and user_id(owner) is None:
-        raise ParseError(
-            verb, f"{owner!r}: not a Slack user; mention one (owner @jane) or write owner me"
-        )
-    return owner
+    return ShowClv(top=top, segment=extra.get("segment"), owner=extra.get("owner"))
 
 
 def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
@@ -300,7 +293,7 @@ def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
     head, extra = _keywords(rest, ("owner",))
     if head:
         raise ParseError("churn", f"{head!r} is not something churn understands")
-    return ShowChurnRisk(top, _owner(extra.get("owner"), "churn"))
+    return ShowChurnRisk(top, extra.get("owner"))
 
 
 def _forget(rest: str) -> ForgetCustomer:

@@ -11,6 +11,7 @@ from commands.handlers import (
     alerts,
     analytics,
     customers,
+    directory,
     follow_ups,
     help,
     interactions,
@@ -251,6 +252,26 @@ VERBS: tuple[VerbSpec, ...] = (
         ("audit", "audit last 30 days"),
         verbs.ShowAudit,
         privacy.audit_log,
+    ),
+    VerbSpec(
+        "people",
+        "people [add @handle <Slack member id> [full name] | remove @handle]",
+        "The people the console knows by name, for `owner @jane` (admins add and remove; "
+        "`crm directory sync` fills it from Slack).",
+        ("people", "people add @jane U024BE7LH Jane Roe", "people remove @jane"),
+        verbs.People,
+        directory.people,
+        ("person", "users"),
+    ),
+    VerbSpec(
+        "channels",
+        "channels [add #name <channel id> | remove #name]",
+        "The channels the console knows by name, for `alerts subscribe #sales` (admins add and "
+        "remove; `crm directory sync` fills it from Slack).",
+        ("channels", "channels add #sales C0123ABCD", "channels remove #sales"),
+        verbs.Channels,
+        directory.people,
+        ("channel",),
     ),
     VerbSpec(
         "help",

@@ -20,6 +20,7 @@ from crm_core.models import (
     AuditEvent,
     Contact,
     Customer,
+    DirectoryEntry,
     Interaction,
     NpsResponse,
     Purchase,
@@ -280,6 +281,20 @@ class AuditLog:
     days: int
 
 
+@dataclass(frozen=True)
+class DirectoryListing:
+    kind: str  # "user" or "channel"
+    entries: list[DirectoryEntry]
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class DirectoryUpdated:
+    kind: str
+    entry: DirectoryEntry
+    removed: bool
+
+
 Result = (
     CustomerCard
     | Logged
@@ -312,6 +327,8 @@ Result = (
     | ForgetConfirm
     | Forgotten
     | AuditLog
+    | DirectoryListing
+    | DirectoryUpdated
 )
 
 

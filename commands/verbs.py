@@ -62,7 +62,7 @@ class RecordNps:
 @dataclass(frozen=True)
 class ListFollowUps:
     scope: Literal["mine", "user", "today", "overdue", "all"] = "mine"
-    user_id: str | None = None
+    person: str | None = None  # as typed: @jane, a Slack mention, Jane Roe
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class SubscribeAlerts:
     """alerts subscribe [#channel] [daily|weekdays|weekly mon] [at 9:00] [min value 500]
     [owner @u|segment x] [quiet]"""
 
-    channel_id: str | None = None  # None: the channel the command was typed in
+    channel: str | None = None  # as typed (#sales, a Slack link); None: where it was typed
     cadence: str = "daily"
     weekday: int | None = None
     time: str | None = None  # "HH:MM"; None: the default from app.yaml
@@ -169,6 +169,24 @@ class ForgetCustomer:
 
 
 @dataclass(frozen=True)
+class People:
+    """people [add @jane U024BE7LH [Jane Roe] | remove @jane]: names the console knows."""
+
+    action: Literal["list", "add", "remove"] = "list"
+    handle: str | None = None  # add: the name to type; remove: @jane or the Slack id
+    slack_id: str | None = None
+    name: str | None = None
+    kind = "user"
+
+
+@dataclass(frozen=True)
+class Channels(People):
+    """channels [add #sales C0123ABCD | remove #sales]."""
+
+    kind = "channel"
+
+
+@dataclass(frozen=True)
 class ShowAudit:
     days: int = 7
 
@@ -200,4 +218,6 @@ Command = (
     | ExportCustomer
     | ForgetCustomer
     | ShowAudit
+    | People
+    | Channels
 )

@@ -54,5 +54,9 @@ class FollowUpNotFound(CrmError):
     """No open follow-up with that id in the workspace."""
 
 
+class UnknownName(CrmError):
+    """A person or channel named in chat that neither Slack's mention nor the directory says."""
+
+
 class SubscriptionNotFound(CrmError):
     """No active alert subscription with that id in the workspace."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any
 
@@ -27,10 +28,10 @@ def template_name(result: object) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(result).__name__).lower()
 
 
-def render_text(answer: results.Answer, tz: tzinfo) -> str:
-    """The answer as terminal text."""
+def render_text(answer: results.Answer, tz: tzinfo, names: Mapping[str, str] | None = None) -> str:
+    """The answer as terminal text; `names` shows Slack ids as people's names ("Jane Roe")."""
     template = environment().get_template(f"text/{template_name(answer.result)}.txt.j2")
-    return template.render(r=answer.result, tz=tz).rstrip() + "\n"
+    return template.render(r=answer.result, tz=tz, names=names or {}).rstrip() + "\n"
 
 
 def render_message(

@@ -7,7 +7,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 from reports.mrkdwn import mention
 
@@ -47,9 +48,17 @@ def environment(autoescape: bool = False) -> Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(money=money, number=number, local_time=local_time, local_date=local_date)
-    # In a terminal a Slack user is shown by id (Slack's mention filter is reports.mrkdwn's).
-    env.filters["mention"] = lambda user_id: user_id or "nobody"
+    # In a terminal a Slack user is shown by name where the directory knows them, else by id
+    # (Slack's own mention filter is reports.mrkdwn's).
+    env.filters["mention"] = _named
     return env
+
+
+@pass_context
+def _named(context: Context, user_id: str | None, nobody: str = "nobody") -> str:
+    if not user_id:
+        return nobody
+    return context.get("names", {}).get(user_id, user_id)
 
 
 def render_text(template: str, **context: Any) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from commands import people
 from commands.handlers.analytics import scores_status
-from commands.parser import user_id
 from commands.request import Request
 from commands.results import (
     AlertDigest,
@@ -22,7 +22,7 @@ from commands.verbs import (
     SubscribeAlerts,
     UnsubscribeAlerts,
 )
-from crm_core import audit
+from crm_core import audit, directory
 from crm_core.alerts import claims, subscriptions
 from crm_core.alerts.digest import DigestFilter, build_digest
 from crm_core.alerts.schedule import Schedule
@@ -31,7 +31,7 @@ from crm_core.models import AlertSubscription
 
 def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | Problem:
     actor, settings = request.actor, request.settings
-    channel_id = command.channel_id or actor.channel_id
+    channel_id = people.channel(request, command.channel) if command.channel else actor.channel_id
     if channel_id is None:
         return Problem(
             "which channel? name it, e.g. alerts subscribe #sales-alerts (from Slack, the "
@@ -60,9 +60,11 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
                 "(type `/invite @CRM` in that channel), then subscribe again"
             )
         channel_name = channel.name
-    owner = command.owner
-    if owner is not None:
-        owner = actor.user_id if owner.lower() in ("me", "@me") else user_id(owner)
+    elif known := directory.lookup_id(
+        request.session, team_id=actor.team_id, kind="channel", slack_id=channel_id
+    ):
+        channel_name = known.handle
+    owner = people.person(request, command.owner) if command.owner else None
     schedule = Schedule(
         cadence=command.cadence,
         local_time=command.time or settings.alerts.default_time,

@@ -7,7 +7,7 @@ refresh`, and the bot's scheduler) refresh when purchases arrived after the last
 
 from __future__ import annotations
 
-from commands.parser import user_id
+from commands import people
 from commands.request import Request
 from commands.results import (
     AnalyticsStatus,
@@ -107,7 +107,5 @@ def cac(command: ShowCac, request: Request) -> CacTable:
 
 
 def _owner_id(owner: str | None, request: Request) -> str | None:
-    """`me` is the asker; otherwise the mentioned user."""
-    if not owner:
-        return None
-    return request.actor.user_id if owner.lower() in ("me", "@me") else user_id(owner)
+    """`me` is the asker; otherwise the person named."""
+    return people.person(request, owner) if owner else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from commands import people
 from commands.request import Request
 from commands.results import Choice, DidYouMean, FollowUpDone, FollowUpList, Problem
 from commands.verbs import CompleteFollowUp, ListFollowUps
@@ -18,7 +19,9 @@ LIST_LIMIT = 100
 
 def list_open(command: ListFollowUps, request: Request) -> FollowUpList:
     actor = request.actor
-    owner = {"mine": actor.user_id, "user": command.user_id}.get(command.scope)
+    owner = {"mine": actor.user_id}.get(command.scope)
+    if command.scope == "user" and command.person:
+        owner = people.person(request, command.person)
     due = command.scope if command.scope in ("today", "overdue") else "all"
     items = list_follow_ups(
         request.session,
