@@ -12,6 +12,8 @@ from commands.verbs import (
     Channels,
     Command,
     CompleteFollowUp,
+    DeleteInteraction,
+    EditInteraction,
     ExportCustomer,
     FindCustomers,
     ForgetCustomer,
@@ -31,6 +33,7 @@ from commands.verbs import (
     ShowPareto,
     ShowRetention,
     ShowSegments,
+    Undo,
 )
 
 TEXT_LIMIT = 4_000
@@ -49,6 +52,11 @@ _FOLLOW_UP = re.compile(
 _SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)([^|>]+)(?:\|([^>]+))?>")
 _NPS_SUMMARY = re.compile(r"^\s*$|^(?:last|by|for|over|in|summary|trend)\b", re.I)
 _AS_NEW = re.compile(r"\s+as\s+(?:a\s+)?new(?:\s+(?:customer|company|one))?(?=\s)", re.I)
+_INTERACTION_ID = re.compile(
+    r"^(?:(?:interaction|log|call|meeting|email|note)\s*)?#?(?P<id>\d{1,18})(?:\s*[:-]\s*|\s+|$)"
+    r"(?P<rest>.*)$",
+    re.I,
+)
 _SCORE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?/?(?:10)?$")
 
 
@@ -130,6 +138,12 @@ def parse(text: str) -> Command:
             return parse_directory(Channels if verb.startswith("channel") else People, rest)
         except DirectoryParseError as exc:
             raise ParseError(exc.verb, exc.problem) from None
+    if verb in ("undo", "revert"):
+        return _undo(rest)
+    if verb in ("edit", "correct"):
+        return _edit(rest)
+    if verb in ("delete", "remove"):
+        return DeleteInteraction(_interaction_id(rest, "delete", "delete #12")[0])
     if verb == "export":
         return ExportCustomer(_required(rest, "export", "export whom? e.g. export Acme"))
     if verb in ("forget", "erase"):
@@ -294,6 +308,37 @@ def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
     if head:
         raise ParseError("churn", f"{head!r} is not something churn understands")
     return ShowChurnRisk(top, extra.get("owner"))
+
+
+def _undo(rest: str) -> Undo:
+    text = rest.strip().lstrip("#")
+    if not text:
+        return Undo()
+    if not text.isdigit() or len(text) > 18:
+        raise ParseError(
+            "undo", f"{rest.strip()!r}: undo takes back your last write; just type undo"
+        )
+    return Undo(int(text))
+
+
+def _edit(rest: str) -> EditInteraction:
+    number, summary = _interaction_id(rest, "edit", "edit #12 talked pricing, not renewal")
+    if not summary:
+        raise ParseError("edit", f"say the new summary, e.g. edit #{number} talked pricing")
+    return EditInteraction(number, summary)
+
+
+def _interaction_id(rest: str, verb: str, example: str) -> tuple[int, str]:
+    """(12, "the rest") from "#12 the rest" or "interaction 12: the rest"."""
+    match = _INTERACTION_ID.match(rest.strip())
+    if not match:
+        hint = "; to erase a customer's data, use forget <customer>" if verb == "delete" else ""
+        raise ParseError(
+            verb,
+            f"{verb} takes an interaction's number, as the card and each confirmation show it: "
+            f"{example}{hint}",
+        )
+    return int(match["id"]), match["rest"].strip()
 
 
 def _forget(rest: str) -> ForgetCustomer:

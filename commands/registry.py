@@ -10,6 +10,7 @@ from commands import verbs
 from commands.handlers import (
     alerts,
     analytics,
+    corrections,
     customers,
     directory,
     follow_ups,
@@ -48,6 +49,35 @@ VERBS: tuple[VerbSpec, ...] = (
         verbs.LogInteraction,
         interactions.log,
         ("call", "meeting", "email", "note"),
+    ),
+    VerbSpec(
+        "undo",
+        "undo",
+        "Take back your last write (a log, purchase, NPS answer, customer, contact, done, edit, "
+        "delete or alert subscription) within the undo window; say what it reversed.",
+        ("undo",),
+        verbs.Undo,
+        corrections.undo_write,
+        ("revert",),
+    ),
+    VerbSpec(
+        "edit",
+        "edit #<interaction> <new summary>",
+        "Correct what a call, meeting, email or note says (yours; an admin's: any).",
+        ("edit #12 talked pricing, not renewal",),
+        verbs.EditInteraction,
+        corrections.edit,
+        ("correct",),
+    ),
+    VerbSpec(
+        "delete",
+        "delete #<interaction>",
+        "Delete a call, meeting, email or note logged by mistake (yours; an admin's: any); "
+        "`undo` puts it back.",
+        ("delete #12",),
+        verbs.DeleteInteraction,
+        corrections.delete,
+        ("remove",),
     ),
     VerbSpec(
         "customer",

@@ -47,6 +47,8 @@ class Logged:
     customer: Customer
     # False when an earlier delivery of the same request already logged it.
     created: bool = True
+    # The note `undo <id>` (the Undo button) takes the write back with; None: not undoable.
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,24 +70,28 @@ class Found:
 @dataclass(frozen=True)
 class CustomerAdded:
     customer: Customer
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
 class ContactAdded:
     contact: Contact
     customer: Customer
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
 class PurchaseRecorded:
     purchase: Purchase
     customer: Customer
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
 class NpsRecorded:
     response: NpsResponse
     customer: Customer
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class FollowUpList:
 class FollowUpDone:
     interaction: Interaction
     customer_name: str
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,7 @@ class AlertSubscribed:
     subscription: AlertSubscription
     schedule: str  # "every day at 09:00 (Europe/Paris)"
     next_post: datetime
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +243,7 @@ class AlertList:
 @dataclass(frozen=True)
 class AlertUnsubscribed:
     subscription: AlertSubscription
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -279,6 +288,30 @@ class Forgotten:
 class AuditLog:
     events: list[AuditEvent]
     days: int
+
+
+@dataclass(frozen=True)
+class WriteUndone:
+    """A write taken back: what it was (action, kind of row) and the row, as it was or is."""
+
+    action: str
+    row: object
+    customer: Customer | None
+
+
+@dataclass(frozen=True)
+class InteractionEdited:
+    interaction: Interaction
+    customer: Customer
+    before: str  # the summary it had
+    undo_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InteractionDeleted:
+    interaction: Interaction  # as it was
+    customer: Customer
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -329,6 +362,9 @@ Result = (
     | AuditLog
     | DirectoryListing
     | DirectoryUpdated
+    | WriteUndone
+    | InteractionEdited
+    | InteractionDeleted
 )
 
 

@@ -169,6 +169,28 @@ class ForgetCustomer:
 
 
 @dataclass(frozen=True)
+class Undo:
+    """undo [<n>]: take back your latest write (or the one an Undo button names)."""
+
+    write_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EditInteraction:
+    """edit #12 <new summary>."""
+
+    interaction_id: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class DeleteInteraction:
+    """delete #12."""
+
+    interaction_id: int
+
+
+@dataclass(frozen=True)
 class People:
     """people [add @jane U024BE7LH [Jane Roe] | remove @jane]: names the console knows."""
 
@@ -220,4 +242,7 @@ Command = (
     | ShowAudit
     | People
     | Channels
+    | Undo
+    | EditInteraction
+    | DeleteInteraction
 )

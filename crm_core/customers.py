@@ -17,7 +17,6 @@ from crm_core.errors import (
     Suggestion,
 )
 from crm_core.models import (
-    AnalyticsFit,
     Contact,
     Customer,
     CustomerMerge,
@@ -29,7 +28,7 @@ from crm_core.models import (
 )
 from crm_core.name_index import name_index, rank_names
 from crm_core.names import normalize_name
-from crm_core.purchase_summaries import rebuild_touched
+from crm_core.purchase_summaries import outdate_fits, rebuild_touched
 
 # `#42` or `customer #42`: a customer by id. Choices write the kind out, because in some
 # commands a bare `#N` means something else (`done #N` is a follow-up).
@@ -319,11 +318,7 @@ def merge_customers(
             PurchaseSummary.team_id == team_id, PurchaseSummary.customer_id == merge_id
         )
     )
-    session.execute(
-        update(AnalyticsFit)
-        .where(col(AnalyticsFit.team_id) == team_id)
-        .values(watermark_purchase_id=None)
-    )
+    outdate_fits(session, team_id=team_id)
     session.execute(
         delete(Customer).where(col(Customer.id) == merge_id, col(Customer.team_id) == team_id)
     )

@@ -50,6 +50,10 @@ class AmbiguousCustomer(CrmError):
         super().__init__(f"{query!r} could be any of: {names}")
 
 
+class InteractionNotFound(CrmError):
+    """No interaction with that number in the workspace."""
+
+
 class FollowUpNotFound(CrmError):
     """No open follow-up with that id in the workspace."""
 

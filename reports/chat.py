@@ -22,6 +22,8 @@ from reports.alerts import digest_message
 from reports.mrkdwn import truncate
 from reports.templating import environment, slack_environment
 
+UNDO_HINT = "(Type `undo` to take it back.)"
+
 
 def template_name(result: object) -> str:
     """CustomerCard -> customer_card."""
@@ -31,7 +33,10 @@ def template_name(result: object) -> str:
 def render_text(answer: results.Answer, tz: tzinfo, names: Mapping[str, str] | None = None) -> str:
     """The answer as terminal text; `names` shows Slack ids as people's names ("Jane Roe")."""
     template = environment().get_template(f"text/{template_name(answer.result)}.txt.j2")
-    return template.render(r=answer.result, tz=tz, names=names or {}).rstrip() + "\n"
+    text = template.render(r=answer.result, tz=tz, names=names or {}).rstrip() + "\n"
+    if getattr(answer.result, "undo_id", None):
+        text += UNDO_HINT + "\n"
+    return text
 
 
 def render_message(
@@ -48,7 +53,10 @@ def render_message(
     )
     mrkdwn = mrkdwn.replace("&#39;", "'").replace("&#34;", '"')  # markupsafe's, not Slack's
     blocks = _blocks(mrkdwn)
-    blocks.append(blockkit.actions(_buttons(result)))
+    buttons = _buttons(result)
+    if undo_id := getattr(result, "undo_id", None):  # only its author can use it (crm_core.undo)
+        buttons.append(_run("Undo", f"undo {undo_id}"))
+    blocks.append(blockkit.actions(buttons))
     return blockkit.message(_fallback(mrkdwn), blocks, surface=surface)
 
 

@@ -90,7 +90,10 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
         request.session, team_id=actor.team_id, user_id=actor.user_id, action="subscribe",
         target=f"alerts #{subscription.id} to channel {channel_id}", at=actor.now,
     )  # fmt: skip
-    return AlertSubscribed(subscription, schedule.describe(), schedule.next_slot(actor.now))
+    undo_id = request.remember("subscribe", subscription)
+    return AlertSubscribed(
+        subscription, schedule.describe(), schedule.next_slot(actor.now), undo_id
+    )
 
 
 def list_all(command: ListAlerts, request: Request) -> AlertList:
@@ -118,7 +121,7 @@ def unsubscribe(command: UnsubscribeAlerts, request: Request) -> AlertUnsubscrib
         request.session, team_id=request.team_id, user_id=request.actor.user_id,
         action="unsubscribe", target=f"alerts #{subscription.id}", at=request.actor.now,
     )  # fmt: skip
-    return AlertUnsubscribed(subscription)
+    return AlertUnsubscribed(subscription, request.remember("unsubscribe", subscription))
 
 
 def preview(command: PreviewAlerts, request: Request) -> AlertDigest | Problem:

@@ -124,7 +124,9 @@ def add_customer(command: AddCustomer, request: Request) -> CustomerAdded | Prob
         owner_user_id=owner or request.actor.user_id,
         segment=command.segment,
     )
-    return CustomerAdded(customer)
+    return CustomerAdded(
+        customer, request.remember("add customer", customer, customer_id=customer.id)
+    )
 
 
 def add_contact(command: AddContact, request: Request) -> ContactAdded:
@@ -139,4 +141,5 @@ def add_contact(command: AddContact, request: Request) -> ContactAdded:
         phone=command.phone,
         role=command.role,
     )
-    return ContactAdded(contact, customer)
+    undo_id = request.remember("add contact", contact, customer_id=customer.id)
+    return ContactAdded(contact, customer, undo_id)

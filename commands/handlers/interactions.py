@@ -47,7 +47,8 @@ def log(command: LogInteraction, request: Request) -> Logged | Problem:
         follow_up_at=follow_up_at,
         idempotency_key=actor.idempotency_key,
     )
-    return Logged(interaction, customer)
+    undo_id = request.remember("log", interaction, customer_id=customer.id)
+    return Logged(interaction, customer, undo_id=undo_id)
 
 
 def _customer_at_start(request: Request, text: str) -> tuple[Customer, str] | None:
