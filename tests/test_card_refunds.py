@@ -147,6 +147,9 @@ def test_the_demo_tour_counts_orders_not_refunds(acme, engine):
     [top] = overview.top_customers
     assert (top.name, top.orders, top.revenue) == ("Acme Corp", 3, Decimal("250.00"))
     tour = demo_tour_text(overview=overview, load=None, team_id="T1", tz=NEW_YORK, reps={})
-    assert "1 customer · 0 contacts · 3 purchases and 1 refund ($250.00 net of refunds)" in tour
+    assert (
+        "  1 customer · 0 contacts · 3 purchases and 1 refund ($250.00 net of refunds)\n"
+        "  0 logged calls, meetings, emails and notes · 0 NPS answers\n"
+    ) in tour
     assert "Purchases from 2026-01-01 to 2026-01-20" in tour
     assert "1. Acme Corp — $250.00 over 3 orders" in tour
