@@ -221,10 +221,10 @@ def _put_back(session: Session, write: UndoableWrite) -> Interaction:
 
 def _ensure_unused(session: Session, customer: Customer) -> None:
     for table, what in (
-        (Interaction, "interactions"),
-        (Purchase, "purchases"),
-        (NpsResponse, "NPS answers"),
-        (Contact, "contacts"),
+        (Interaction, "interaction"),
+        (Purchase, "purchase"),
+        (NpsResponse, "NPS answer"),
+        (Contact, "contact"),
     ):
         count = session.exec(
             select(func.count())
@@ -233,7 +233,8 @@ def _ensure_unused(session: Session, customer: Customer) -> None:
         ).one()
         if count:
             raise NothingToUndo(
-                f"{customer.name} has {count} {what} since it was added, so undo leaves it; "
+                f"{customer.name} has {count:,} {what}{'s' if count != 1 else ''} since it was "
+                "added, so undo leaves it; "
                 f"take those back first, or keep the customer"
             )
 

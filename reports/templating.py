@@ -27,6 +27,19 @@ def number(value: int | float | Decimal) -> str:
     return f"{value:,}"
 
 
+def plural(
+    count: int | float | Decimal,
+    singular: str,
+    plural_form: str | None = None,
+    *,
+    show_count: bool = True,
+) -> str:
+    """1 -> "1 customer", 2317 -> "2,317 customers"; irregular forms (or a verb that must
+    agree) given whole: plural(n, "customer has", "customers have")."""
+    word = singular if abs(count) == 1 else (plural_form or f"{singular}s")
+    return f"{number(count)} {word}" if show_count else word
+
+
 def local_time(value: datetime | None, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time as the viewer reads it."""
     return "–" if value is None else value.astimezone(tz).strftime(fmt)
@@ -34,6 +47,16 @@ def local_time(value: datetime | None, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") 
 
 def local_date(value: datetime | None, tz: tzinfo) -> str:
     return local_time(value, tz, "%Y-%m-%d")
+
+
+# The filters both environments share; each adds its own `mention`.
+_FILTERS = {
+    "money": money,
+    "number": number,
+    "plural": plural,
+    "local_time": local_time,
+    "local_date": local_date,
+}
 
 
 @cache
@@ -47,7 +70,7 @@ def environment(autoescape: bool = False) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(money=money, number=number, local_time=local_time, local_date=local_date)
+    env.filters.update(_FILTERS)
     # In a terminal a Slack user is shown by name where the directory knows them, else by id
     # (Slack's own mention filter is reports.mrkdwn's).
     env.filters["mention"] = _named
@@ -76,7 +99,5 @@ def slack_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        money=money, number=number, local_time=local_time, local_date=local_date, mention=mention
-    )
+    env.filters.update(_FILTERS, mention=mention)
     return env

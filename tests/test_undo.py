@@ -141,7 +141,7 @@ def test_a_customer_with_records_since_is_not_undone_away(acme, engine):
     acme.exec("add customer Globex")
     acme.exec("log note with globex: hello", user_id="U0OTHER01")
     out = acme.exec("undo")
-    assert isinstance(acme.result, Problem) and "Globex has 1 interactions since" in out
+    assert isinstance(acme.result, Problem) and "Globex has 1 interaction since" in out
     assert count(engine, Customer) == 2
 
 
