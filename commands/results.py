@@ -15,6 +15,7 @@ from crm_core.customer360 import Customer360
 from crm_core.interactions import FollowUp
 from crm_core.models import (
     AlertDelivery,
+    AlertFeedback,
     AlertSubscription,
     AnalyticsFit,
     AuditEvent,
@@ -291,6 +292,15 @@ class AuditLog:
 
 
 @dataclass(frozen=True)
+class FeedbackGiven:
+    """A rep's "Snooze 30 days" or "Not at risk" on a digest's customer, stored."""
+
+    feedback: AlertFeedback
+    customer_name: str
+    undo_id: int | None = None
+
+
+@dataclass(frozen=True)
 class WriteUndone:
     """A write taken back: what it was (action, kind of row) and the row, as it was or is."""
 
@@ -362,6 +372,7 @@ Result = (
     | AuditLog
     | DirectoryListing
     | DirectoryUpdated
+    | FeedbackGiven
     | WriteUndone
     | InteractionEdited
     | InteractionDeleted
