@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from commands.actor import Actor, Backend
 from commands.parser import ParseError, UnknownVerb, clean, parse
@@ -33,7 +34,10 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
     try:
         command = parse(text)
     except ParseError as exc:
-        return _problem(exc.problem, exc.verb)
+        problem = _problem(exc.problem, exc.verb)
+        if exc.suggestion:
+            problem = replace(problem, choices=[Choice(exc.suggestion, exc.suggestion)])
+        return problem
     except UnknownVerb as exc:
         close = closest_verbs(exc.word)
         hint = f" Did you mean {' or '.join(f'`{v}`' for v in close)}?" if close else ""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
+from commands import when_phrases
 from commands.alerts_grammar import AlertsParseError, parse_alerts
 from commands.directory_grammar import DirectoryParseError, parse_directory
 from commands.verbs import (
@@ -45,7 +47,10 @@ _KIND_WORDS = {
     "emails": "email",
     "notes": "note",
 }
+# Between the customer and the summary: a colon or a dash. Without one, the handler finds
+# where a customer's exact name ends ("acme yesterday about pricing").
 _SEPARATOR = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
+_WITH = re.compile(r"^(?:with|w/|for|about|to|on)(?:\s+|(?<=/))", re.I)
 _FOLLOW_UP = re.compile(
     r"(?:^|[\s,;.]+)(?:follow[\s-]?up|f/u|remind me)(?:\s+(?:on|by))?\s+(?P<when>.+)$", re.I
 )
@@ -61,11 +66,13 @@ _SCORE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?/?(?:10)?$")
 
 
 class ParseError(ValueError):
-    """The text names a verb but breaks its grammar; `verb` says whose usage to show."""
+    """The text names a verb but breaks its grammar; `verb` says whose usage to show, and
+    `suggestion` the command that was probably meant."""
 
-    def __init__(self, verb: str | None, problem: str) -> None:
+    def __init__(self, verb: str | None, problem: str, suggestion: str | None = None) -> None:
         self.verb = verb
         self.problem = problem
+        self.suggestion = suggestion
         super().__init__(problem)
 
 
@@ -162,14 +169,22 @@ def _required(rest: str, verb: str, problem: str) -> str:
 
 
 def _log(rest: str) -> LogInteraction:
+    """log [a|the] <kind> [<when>] [with|w/] <customer> [<when>] (:|-|about|re:) <summary>"""
+    rest = re.sub(r"^(?:a|an|the)\s+", "", rest.strip(), flags=re.I)
     kind_word, _, body = rest.partition(" ")
     kind = _KIND_WORDS.get(kind_word.lower(), kind_word.lower())
     if kind not in KINDS:
+        close = difflib.get_close_matches(kind_word.lower(), [*KINDS, *_KIND_WORDS], n=1)
+        meant = f"log {_KIND_WORDS.get(close[0], close[0])} {body}".strip() if close else None
         raise ParseError(
             "log",
-            f"say what to log: {', '.join(KINDS)}" + (f" (not {kind_word!r})" if kind_word else ""),
+            f"say what to log: {', '.join(KINDS)}"
+            + (f" (not {kind_word!r})" if kind_word else "")
+            + (f"; did you mean `{meant}`?" if meant else ""),
+            suggestion=meant,
         )
-    body = re.sub(r"^(?:with|for|about|to|on)\s+", "", body.strip(), flags=re.I)
+    occurred, body = when_phrases.leading_past(body.strip())
+    body = _WITH.sub("", body.strip())
     if not body:
         raise ParseError("log", f"which customer was the {kind} with?")
     follow_up = None
@@ -180,12 +195,29 @@ def _log(rest: str) -> LogInteraction:
     parts = _SEPARATOR.split(body, maxsplit=1)
     if len(parts) == 2:
         customer, summary = parts[0].strip(), parts[1].strip()
+        customer = re.sub(r"\s+(?:re|about|regarding)$", "", customer, flags=re.I)  # "re: demo"
+        from_name = False
+        if occurred is None:
+            customer, occurred = when_phrases.trailing_past(customer)
+            from_name = occurred is not None
+        if ahead := when_phrases.trailing_future(customer):
+            name = customer[: -len(ahead)].strip()
+            raise ParseError(
+                "log",
+                f"{ahead!r} is still to come, and a {kind} is logged once it happened. To plan "
+                f"one: `log {kind} with {name}: {summary or '...'}, follow up {ahead}`, or "
+                f"`remind me to {kind} {name} {ahead}`",
+            )
+        if occurred is None:
+            occurred, summary = when_phrases.leading_past(summary)
         if not customer:
             raise ParseError(
                 "log", "name the customer before the colon, e.g. log call with Acme: talked renewal"
             )
-        return LogInteraction(kind, body, customer, summary, follow_up)
-    return LogInteraction(kind, body, None, "", follow_up)
+        follow_up = follow_up or when_phrases.follow_up_in(summary)
+        return LogInteraction(kind, body, customer, summary, follow_up, occurred, from_name)
+    follow_up = follow_up or when_phrases.follow_up_in(body)
+    return LogInteraction(kind, body, None, "", follow_up, occurred)
 
 
 def _keywords(text: str, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:

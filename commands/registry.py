@@ -39,10 +39,12 @@ class VerbSpec:
 VERBS: tuple[VerbSpec, ...] = (
     VerbSpec(
         "log",
-        "log call|meeting|email|note [with] <customer>: <summary> [follow up <when>]",
-        "Log a call, meeting, email or note, optionally with a follow-up date.",
+        "log call|meeting|email|note [with] <customer> [<when>]: <summary> [follow up <when>]",
+        "Log a call, meeting, email or note (now, or when it happened: yesterday, this "
+        "morning, on monday, 2 days ago), optionally with a follow-up date.",
         (
             "log call with Acme: talked renewal, follow up next tue",
+            "log a call with Acme yesterday about pricing",
             "note acme - prefers email",
             "log meeting with Globex: demo went well, follow up friday 3pm",
         ),

@@ -48,6 +48,10 @@ class Logged:
     customer: Customer
     # False when an earlier delivery of the same request already logged it.
     created: bool = True
+    # It happened earlier than it was logged ("yesterday"): the answer says when.
+    backdated: bool = False
+    # The follow-up's moment had already passed when it was set: it shows as overdue.
+    follow_up_passed: bool = False
     # The note `undo <id>` (the Undo button) takes the write back with; None: not undoable.
     undo_id: int | None = None
 

@@ -14,6 +14,10 @@ class LogInteraction:
     customer: str | None
     summary: str
     follow_up: str | None = None
+    # When it happened, as typed ("yesterday", "on monday"); None: now.
+    occurred: str | None = None
+    # The when-phrase ended the customer's name ("acme yesterday"): a customer named so wins.
+    occurred_from_name: bool = False
 
 
 @dataclass(frozen=True)
