@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 
 import pandas as pd
@@ -71,12 +71,27 @@ class CellParser:
         return mapped.where(mapped.notna(), None)
 
     def dates(
-        self, field: str, *, tz: tzinfo, dayfirst: bool, optional: bool = False
+        self,
+        field: str,
+        *,
+        tz: tzinfo,
+        dayfirst: bool,
+        optional: bool = False,
+        default_time: time = time(),
     ) -> pd.Series | None:
-        """Aware datetimes in UTC (datetime64), read with python-dateutil."""
-        parsed = self.map_unique(
-            field, lambda text: parse_datetime(text, tz=tz, dayfirst=dayfirst), optional=optional
-        )
+        """Aware datetimes in UTC (datetime64), read with python-dateutil.
+
+        A cell without a time of day gets `default_time`; one without a zone is in `tz`,
+        unless the header says UTC (Stripe's "Created (UTC)").
+        """
+        header = self.columns.get(field)
+        if header is not None and re.search(r"(?<![a-z])utc(?![a-z])", header, re.I):
+            tz = UTC
+
+        def parse(text: str) -> datetime:
+            return parse_datetime(text, tz=tz, dayfirst=dayfirst, default_time=default_time)
+
+        parsed = self.map_unique(field, parse, optional=optional)
         if parsed is None:
             return None
         return pd.to_datetime(parsed, utc=True)
