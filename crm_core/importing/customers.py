@@ -19,6 +19,7 @@ from crm_core.models import Customer, utcnow
 from crm_core.names import normalize_name
 from crm_core.values import parse_amount
 
+_NAMES = {"name", "first_name", "last_name"}
 _FIELDS = (
     "name",
     "email",
@@ -71,12 +72,15 @@ def load_customers(
         added=len(records),
         updated=updated,
         unchanged=len(known) - updated,
+        named_after_ids=0 if _NAMES & set(parser.columns) else len(frame),
     )
 
 
 def _read_fields(parser: CellParser, default_currency: str) -> pd.DataFrame:
     external = parser.text("external_id")
     names = parser.text("name")
+    if names is None:
+        names = _person_names(parser)
     if names is None:
         names = external
     assert names is not None
@@ -116,6 +120,14 @@ def _read_fields(parser: CellParser, default_currency: str) -> pd.DataFrame:
         frame["acquisition_cost"] = None
         frame["acquisition_currency"] = None
     return frame.astype(object).where(frame.notna(), None)
+
+
+def _person_names(parser: CellParser) -> pd.Series | None:
+    """ "Jane" + "Roe" -> "Jane Roe", from first and last name columns (either may be absent)."""
+    first, last = parser.text("first_name"), parser.text("last_name")
+    if first is None or last is None:
+        return first if last is None else last
+    return (first + " " + last).str.strip()
 
 
 def _update_known(session: Session, team_id: str, known: pd.DataFrame) -> int:

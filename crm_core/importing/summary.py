@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 
 @dataclass
 class ImportSummary:
-    """Counts of one import. A second import of the same file adds and updates nothing."""
+    """Counts of one import. A second import of the same file adds and updates nothing.
+
+    `unread_columns` are the headers the import does not know and did not read;
+    `named_after_ids` counts customers named after their id because the file has no name
+    column.
+    """
 
     kind: str
     rows: int
@@ -15,3 +20,5 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     customers_created: list[str] = field(default_factory=list)
+    unread_columns: list[str] = field(default_factory=list)
+    named_after_ids: int = 0
