@@ -183,3 +183,20 @@ def test_salesforce_and_hubspot_exports(engine, tmp_path):
 def test_an_empty_column_from_a_trailing_separator_is_not_reported(engine, tmp_path):
     summary = run_import(engine, "customers", csv_file(tmp_path, "id,name,\nC1,Acme,\n"))
     assert summary.unread_columns == []
+
+
+def test_a_shopify_orders_export_names_customers_by_billing_name_not_order_id(engine, tmp_path):
+    text = (
+        "Name,Email,Financial Status,Paid at,Currency,Total,Created at,Billing Name,Id\n"
+        '#1001,jane@roe.com,paid,2024-05-01 10:00,EUR,"1.250,00",2024-05-01 09:58,Jane Roe,'
+        "5551\n"
+        '#1002,jane@roe.com,paid,2024-05-03 12:00,EUR,"80,00",2024-05-03 11:59,Jane Roe,5552\n'
+    )
+    summary = run_import(engine, "purchases", csv_file(tmp_path, text))
+    assert summary.customers_created == ["Jane Roe"]
+    with unit_of_work(engine) as session:
+        rows = session.exec(select(Purchase.external_id, Purchase.amount)).all()
+    assert sorted((e, Decimal(a)) for e, a in rows) == [
+        ("5551", Decimal("1250.00")),
+        ("5552", Decimal("80.00")),
+    ]

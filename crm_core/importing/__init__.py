@@ -32,13 +32,16 @@ def import_csv(
     tz: tzinfo,
     default_currency: str,
     dayfirst: bool = False,
+    decimal_comma: bool | None = None,
     on_progress: Progress | None = None,
 ) -> ImportSummary:
     """Import one CSV file of `kind` (customers, purchases, interactions or nps).
 
     Every row is checked before anything is written: if one is bad, ImportFailed lists the
     first 20 bad rows and the session is left untouched. Importing the same file again adds
-    nothing. The summary names the columns the import did not read. The caller commits.
+    nothing. Amounts are read with the decimal mark the file shows (refused when it shows
+    both or cannot tell); `decimal_comma` True or False reads them all one way. The summary
+    names the columns the import did not read. The caller commits.
     """
     if kind not in KINDS:
         raise ImportFailed(f"cannot import {kind!r}; choose one of: {', '.join(KINDS)}")
@@ -54,6 +57,7 @@ def import_csv(
             parser,
             team_id=team_id,
             default_currency=default_currency,
+            decimal_comma=decimal_comma,
             on_progress=on_progress,
         )
     elif kind == "purchases":
@@ -64,6 +68,7 @@ def import_csv(
             tz=tz,
             dayfirst=dayfirst,
             default_currency=default_currency,
+            decimal_comma=decimal_comma,
             on_progress=on_progress,
         )
     elif kind == "interactions":

@@ -17,7 +17,7 @@ from crm_core.errors import InvalidInput
 from crm_core.importing.errors import ImportFailed, RowError
 from crm_core.importing.keys import first_duplicates
 from crm_core.nps import valid_score
-from crm_core.values import parse_amount, parse_datetime
+from crm_core.values import parse_datetime
 
 _SLACK_USER = re.compile(r"^<?@?([UW][A-Z0-9]{2,31})(\|[^>]*)?>?$")
 _TRUE = {"1", "true", "yes", "y", "done", "x"}
@@ -52,6 +52,16 @@ class CellParser:
         values = self.text(field)
         if values is None:
             return None
+        mapped = values.map(self.distinct(field, parse, optional=optional)).astype(object)
+        # pandas turns a mapped None into NaN; the database wants NULL.
+        return mapped.where(mapped.notna(), None)
+
+    def distinct(
+        self, field: str, parse: Callable[[str], Any], *, optional: bool = False
+    ) -> dict[str, Any]:
+        """Each distinct text of the column -> `parse` of it (None where it failed or is empty
+        and `optional`); the rows of a failure become row errors."""
+        values = self.frame[self.columns[field]]
         parsed: dict[str, Any] = {}
         failures: dict[str, str] = {}
         for text in pd.unique(values):
@@ -66,9 +76,7 @@ class CellParser:
         if failures:
             for line, text in values[values.isin(list(failures))].items():
                 self._bad(int(line), field, failures[text])
-        mapped = values.map(parsed).astype(object)
-        # pandas turns a mapped None into NaN; the database wants NULL.
-        return mapped.where(mapped.notna(), None)
+        return parsed
 
     def dates(
         self,
@@ -95,15 +103,6 @@ class CellParser:
         if parsed is None:
             return None
         return pd.to_datetime(parsed, utc=True)
-
-    def amounts(self, field: str) -> tuple[pd.Series, pd.Series]:
-        """(Decimal amounts, currency written with them or None)."""
-        parsed = self.map_unique(field, parse_amount)
-        assert parsed is not None
-        ok = parsed.notna()
-        amount = parsed.where(~ok, parsed[ok].map(lambda pair: pair[0]))
-        currency = parsed.where(~ok, parsed[ok].map(lambda pair: pair[1]))
-        return amount, currency
 
     def scores(self, field: str) -> pd.Series:
         """NPS scores as ints, 0-10."""
