@@ -109,10 +109,14 @@ def _file_mark(
     written: dict[str, WrittenAmount | None],
 ) -> bool | None:
     """True (decimal comma), False (decimal point) or None (nothing to decide) for the file."""
-    by_mark: dict[str, list[str]] = {"point": [], "comma": [], "either": []}
+    by_mark: dict[str, list[str]] = {"point": [], "comma": [], "either": [], "none": []}
     for text, mark in marks.items():
-        if mark in by_mark:
-            by_mark[mark].append(text)
+        by_mark[mark].append(text)
+    if bool(by_mark["point"]) != bool(by_mark["comma"]):  # the usual file: one mark shown
+        return bool(by_mark["comma"])
+    if not by_mark["point"] and not by_mark["either"]:
+        return None
+    # Only the refusals below need to know which rows are which.
     point, comma, either = (values.isin(by_mark[m]) for m in ("point", "comma", "either"))
     column = parser.columns[field]
     if point.any() and comma.any():
@@ -137,10 +141,6 @@ def _file_mark(
             ],
             int(minority.sum()),
         )
-    if point.any() or comma.any():
-        return bool(comma.any())
-    if not either.any():
-        return None
     rows = []
     for line, text in values[either].head(50).items():
         amount = written[text]
