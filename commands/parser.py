@@ -269,6 +269,12 @@ def _purchase(rest: str) -> RecordPurchase:
         and re.match(r"[\d.(]", words[-1])
     ):
         return RecordPurchase(" ".join(words[:-2]), " ".join(words[-2:]), on)
+    if (  # the currency after the number: "purchase acme 1.234,56 €", "... 99 EUR"
+        len(words) >= 3
+        and re.fullmatch(r"[A-Za-z]{3}|[$€£¥₹₩₽]", words[-1])
+        and re.match(r"[-+\d.(]", words[-2])
+    ):
+        return RecordPurchase(" ".join(words[:-2]), " ".join(words[-2:]), on)
     return RecordPurchase(" ".join(words[:-1]), words[-1], on)
 
 

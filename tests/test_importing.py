@@ -275,7 +275,8 @@ def test_interactions_import_with_follow_ups_and_idempotency(engine, tmp_path):
         rows = session.exec(select(Interaction).order_by(Interaction.occurred_at)).all()
     assert [r.kind for r in rows] == ["call", "email", "meeting"]
     assert all(r.source == "import" for r in rows)
-    assert rows[0].follow_up_at == datetime(2024, 1, 8, tzinfo=UTC) and not rows[0].follow_up_done
+    assert rows[0].follow_up_at == datetime(2024, 1, 8, 9, tzinfo=UTC)  # 9:00, as in chat
+    assert not rows[0].follow_up_done
     assert rows[1].follow_up_at is None and rows[1].author_user_id is None
     assert rows[2].follow_up_done
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import time, tzinfo
 
 import pandas as pd
 from sqlmodel import Session
@@ -16,6 +16,8 @@ from crm_core.importing.writing import Progress, insert_new
 from crm_core.interactions import SUMMARY_MAX
 from crm_core.models import Interaction, InteractionKind, utcnow
 
+# A follow-up dated without a time is due at 9:00 local, as a chat "follow up friday" is.
+FOLLOW_UP_TIME = time(9, 0)
 # Words other CRMs export for our kinds.
 _KIND_SYNONYMS = {"phone": "call", "phone call": "call", "mail": "email", "e-mail": "email",
                   "visit": "meeting", "demo": "meeting", "comment": "note", "": "note"}  # fmt: skip
@@ -36,7 +38,9 @@ def load_interactions(
     kinds = parser.map_unique("kind", _kind)
     summaries = parser.limited_text("summary", SUMMARY_MAX)
     authors = parser.slack_users("author_user_id")
-    follow_ups = parser.dates("follow_up_at", tz=tz, dayfirst=dayfirst, optional=True)
+    follow_ups = parser.dates(
+        "follow_up_at", tz=tz, dayfirst=dayfirst, optional=True, default_time=FOLLOW_UP_TIME
+    )
     done = parser.flags("follow_up_done")
     ids = parser.unique_ids("external_id", "interaction id")
     customer_ids = known_customers(session, parser, refs, team_id=team_id)
