@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 
-from commands import when_phrases
+from commands import phrases, when_phrases
 from commands.alerts_grammar import AlertsParseError, parse_alerts
 from commands.directory_grammar import DirectoryParseError, parse_directory
 from commands.verbs import (
@@ -25,6 +26,7 @@ from commands.verbs import (
     People,
     RecordNps,
     RecordPurchase,
+    Remind,
     ShowAudit,
     ShowCac,
     ShowChurnRate,
@@ -55,8 +57,18 @@ _FOLLOW_UP = re.compile(
     r"(?:^|[\s,;.]+)(?:follow[\s-]?up|f/u|remind me)(?:\s+(?:on|by))?\s+(?P<when>.+)$", re.I
 )
 _SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)([^|>]+)(?:\|([^>]+))?>")
-_NPS_SUMMARY = re.compile(r"^\s*$|^(?:last|by|for|over|in|summary|trend)\b", re.I)
+_NPS_SUMMARY = re.compile(r"^\s*$|^(?:last|this|previous|by|for|over|in|summary|trend)\b", re.I)
 _AS_NEW = re.compile(r"\s+as\s+(?:a\s+)?new(?:\s+(?:customer|company|one))?(?=\s)", re.I)
+# What a reminder is for: the word before the customer's name.
+_TO_DO_WORDS = (
+    "call", "phone", "ring", "email", "mail", "write to", "text", "message", "ping", "meet",
+    "meet with", "visit", "see", "follow up with", "check in with", "chase", "send",
+    "get back to", "reach out to", "thank",
+)  # fmt: skip
+_TO_DO = re.compile(
+    r"^(" + "|".join(sorted(map(re.escape, _TO_DO_WORDS), key=len, reverse=True)) + r")\s+",
+    re.I,
+)
 _INTERACTION_ID = re.compile(
     r"^(?:(?:interaction|log|call|meeting|email|note)\s*)?#?(?P<id>\d{1,18})(?:\s*[:-]\s*|\s+|$)"
     r"(?P<rest>.*)$",
@@ -91,7 +103,8 @@ def clean(text: str) -> str:
 
 
 def parse(text: str) -> Command:
-    """Turn one line into a command. Empty text means help."""
+    """Turn one line into a command. Empty text means help. A natural phrasing of the phrase
+    table (commands.phrases) is read as the command it stands for."""
     if len(text) > TEXT_LIMIT:
         raise ParseError(
             None, f"that is {len(text):,} characters; a command can be at most {TEXT_LIMIT:,}"
@@ -99,67 +112,84 @@ def parse(text: str) -> Command:
     text = clean(text)
     if not text:
         return Help()
+    text = phrases.rephrase(text, verbs=_VERBS) or text
     word, _, rest = text.partition(" ")
-    verb = word.lower()
-    if verb == "log":
-        return _log(rest)
-    if verb in KINDS or verb in _KIND_WORDS:
-        return _log(text)
-    if verb in ("customer", "360", "show", "card"):
-        return ShowCustomer(_required(rest, "customer", "which customer? e.g. customer Acme"))
-    if verb in ("find", "search"):
-        return FindCustomers(
+    read = _VERBS.get(word.lower())
+    if read is None:
+        raise UnknownVerb(word)
+    return read(rest, text)
+
+
+def _alerts(rest: str) -> Command:
+    try:
+        return parse_alerts(rest)
+    except AlertsParseError as exc:
+        raise ParseError(exc.verb, exc.problem) from None
+
+
+def _directory(command: type[People], rest: str) -> People:
+    try:
+        return parse_directory(command, rest)
+    except DirectoryParseError as exc:
+        raise ParseError(exc.verb, exc.problem) from None
+
+
+def _words(words: tuple[str, ...], read: Callable[[str, str], Command]) -> dict:
+    return dict.fromkeys(words, read)
+
+
+# The first word of a line -> how to read the line: (what follows the word, the whole line).
+_VERBS: dict[str, Callable[[str, str], Command]] = {
+    "log": lambda rest, text: _log(rest),
+    **_words((*KINDS, *_KIND_WORDS), lambda rest, text: _log(text)),
+    **_words(("remind", "reminder"), lambda rest, text: _remind(rest)),
+    **_words(
+        ("customer", "360", "show", "card"),
+        lambda rest, text: ShowCustomer(
+            _required(rest, "customer", "which customer? e.g. customer Acme")
+        ),
+    ),
+    **_words(
+        ("find", "search"),
+        lambda rest, text: FindCustomers(
             _required(rest, "find", "find what? a name, an email or a contact, e.g. find acme")
-        )
-    if verb == "add":
-        return _add(rest)
-    if verb in ("purchase", "order", "sale"):
-        return _purchase(rest)
-    if verb == "nps":
-        return _nps_summary(rest) if _NPS_SUMMARY.match(rest) else _nps(rest)
-    if verb == "clv":
-        return _clv(rest)
-    if verb == "churn":
-        return _churn(rest)
-    if verb == "retention":
-        return _retention(rest)
-    if verb in ("segments", "segment", "rfm"):
-        return ShowSegments()
-    if verb == "pareto":
-        return ShowPareto()
-    if verb == "cac":
-        return ShowCac()
-    if verb in ("followups", "follow-ups", "followup", "follow-up", "todo"):
-        return _follow_ups(rest)
-    if verb in ("done", "complete", "completed"):
-        return CompleteFollowUp(
+        ),
+    ),
+    "add": lambda rest, text: _add(rest),
+    **_words(("purchase", "order", "sale"), lambda rest, text: _purchase(rest)),
+    "nps": lambda rest, text: _nps_summary(rest) if _NPS_SUMMARY.match(rest) else _nps(rest),
+    "clv": lambda rest, text: _clv(rest),
+    "churn": lambda rest, text: _churn(rest),
+    "retention": lambda rest, text: _retention(rest),
+    **_words(("segments", "segment", "rfm"), lambda rest, text: ShowSegments()),
+    "pareto": lambda rest, text: ShowPareto(),
+    "cac": lambda rest, text: ShowCac(),
+    **_words(
+        ("followups", "follow-ups", "followup", "follow-up", "todo"),
+        lambda rest, text: _follow_ups(rest),
+    ),
+    **_words(
+        ("done", "complete", "completed"),
+        lambda rest, text: CompleteFollowUp(
             _required(rest, "done", "which follow-up? e.g. done #12 or done acme")
-        )
-    if verb in ("alerts", "alert"):
-        try:
-            return parse_alerts(rest)
-        except AlertsParseError as exc:
-            raise ParseError(exc.verb, exc.problem) from None
-    if verb in ("people", "person", "users", "channels", "channel"):
-        try:
-            return parse_directory(Channels if verb.startswith("channel") else People, rest)
-        except DirectoryParseError as exc:
-            raise ParseError(exc.verb, exc.problem) from None
-    if verb in ("undo", "revert"):
-        return _undo(rest)
-    if verb in ("edit", "correct"):
-        return _edit(rest)
-    if verb in ("delete", "remove"):
-        return DeleteInteraction(_interaction_id(rest, "delete", "delete #12")[0])
-    if verb == "export":
-        return ExportCustomer(_required(rest, "export", "export whom? e.g. export Acme"))
-    if verb in ("forget", "erase"):
-        return _forget(rest)
-    if verb == "audit":
-        return ShowAudit(_days(rest, "audit"))
-    if verb in ("help", "?", "usage"):
-        return Help(rest.lower().strip() or None)
-    raise UnknownVerb(word)
+        ),
+    ),
+    **_words(("alerts", "alert"), lambda rest, text: _alerts(rest)),
+    **_words(("people", "person", "users"), lambda rest, text: _directory(People, rest)),
+    **_words(("channels", "channel"), lambda rest, text: _directory(Channels, rest)),
+    **_words(("undo", "revert"), lambda rest, text: _undo(rest)),
+    **_words(("edit", "correct"), lambda rest, text: _edit(rest)),
+    **_words(
+        ("delete", "remove"),
+        lambda rest, text: DeleteInteraction(_interaction_id(rest, "delete", "delete #12")[0]),
+    ),
+    "export": lambda rest, text: ExportCustomer(
+        _required(rest, "export", "export whom? e.g. export Acme")
+    ),
+    **_words(("forget", "erase"), lambda rest, text: _forget(rest)),
+    "audit": lambda rest, text: ShowAudit(_days(rest, "audit")),
+    **_words(("help", "?", "usage"), lambda rest, text: Help(rest.lower().strip() or None)),
+}
 
 
 def _required(rest: str, verb: str, problem: str) -> str:
@@ -218,6 +248,26 @@ def _log(rest: str) -> LogInteraction:
         return LogInteraction(kind, body, customer, summary, follow_up, occurred, from_name)
     follow_up = follow_up or when_phrases.follow_up_in(body)
     return LogInteraction(kind, body, None, "", follow_up, occurred)
+
+
+def _remind(rest: str) -> Remind:
+    """remind [me] [<when>] to <call|email|meet|send|...> <customer> [...] [<when>]"""
+    text = re.sub(r"^(?:me|us)\s+", "", rest.strip(), flags=re.I)
+    when, text = when_phrases.leading_future(text)
+    if when is None:
+        text, when = when_phrases.split_trailing_future(text)
+    text = re.sub(r"^to\s+", "", text.strip(), flags=re.I)
+    action = _TO_DO.match(text)
+    if not action or when is None:
+        raise ParseError(
+            "remind",
+            "say what to do, with whom and when, e.g. remind me to call acme friday"
+            + ("" if action else f" (I know: {', '.join(_TO_DO_WORDS)})"),
+        )
+    name = text[action.end() :].strip()
+    if not name:
+        raise ParseError("remind", f"{action[1]} whom? e.g. remind me to {action[1]} acme friday")
+    return Remind(action[1].lower(), name, when)
 
 
 def _keywords(text: str, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
@@ -342,10 +392,14 @@ def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
             )
         return ShowChurnRate(period)  # type: ignore[arg-type]
     top, rest = _top(rest.strip(), "churn")
-    head, extra = _keywords(rest, ("owner",))
+    head, extra = _keywords(rest, ("owner", "segment"))
     if head:
-        raise ParseError("churn", f"{head!r} is not something churn understands")
-    return ShowChurnRisk(top, extra.get("owner"))
+        raise ParseError(
+            "churn",
+            f"{head!r} is not something churn understands; use churn top N segment <segment> "
+            "owner @user",
+        )
+    return ShowChurnRisk(top, extra.get("owner"), extra.get("segment"))
 
 
 def _undo(rest: str) -> Undo:
@@ -409,7 +463,7 @@ def _retention(rest: str) -> ShowRetention:
 
 def _nps_summary(rest: str) -> ShowNps:
     text = rest.strip().lower()
-    days, by = 90, None
+    days, by, period = 90, None, None
     window = re.search(
         r"(?:last|over|for|in)\s+(?:the\s+)?(\d+)\s*(day|days|week|weeks|month|months|year|years)\b",
         text,
@@ -419,6 +473,8 @@ def _nps_summary(rest: str) -> ShowNps:
         days = int(window.group(1)) * size
         if not 1 <= days <= 3650:
             raise ParseError("nps summary", "the window must be between 1 day and 10 years")
+    elif calendar := re.search(r"\b(this|last|previous)\s+(month|quarter|year)\b", text):
+        period = ("last" if calendar[1] == "previous" else calendar[1], calendar[2])
     elif re.search(r"\blast\b", text):
         raise ParseError("nps summary", "say how far back, e.g. nps last 90 days")
     grouped = re.search(r"\bby\s+(\w+)", text)
@@ -429,4 +485,4 @@ def _nps_summary(rest: str) -> ShowNps:
                 f"{grouped.group(1)!r}: NPS can be broken down by segment or by owner",
             )
         by = grouped.group(1)
-    return ShowNps(days=days, by=by)  # type: ignore[arg-type]
+    return ShowNps(days=days, by=by, period=period)  # type: ignore[arg-type]

@@ -53,6 +53,15 @@ VERBS: tuple[VerbSpec, ...] = (
         ("call", "meeting", "email", "note"),
     ),
     VerbSpec(
+        "remind",
+        "remind me to <call|email|meet|send|...> <customer> [...] <when>",
+        "Set a follow-up with nothing to log yet; it shows in your follow-ups when due.",
+        ("remind me to call Acme friday", "remind me tomorrow at 10 to send Globex the quote"),
+        verbs.Remind,
+        interactions.remind,
+        ("reminder",),
+    ),
+    VerbSpec(
         "undo",
         "undo",
         "Take back your last write (a log, purchase, NPS answer, customer, contact, done, edit, "
@@ -160,9 +169,9 @@ VERBS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         "churn",
-        "churn [top N] [owner @user|me]",
+        "churn [top N] [segment <segment>] [owner @user|me]",
         "Customers slipping away, most value at risk first, each with the reason.",
-        ("churn", "churn top 20", "churn owner me"),
+        ("churn", "churn top 20", "churn owner me", "churn segment Enterprise"),
         verbs.ShowChurnRisk,
         analytics.churn,
     ),
@@ -184,9 +193,15 @@ VERBS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         "nps summary",
-        "nps [last <N> days|weeks|months] [by segment|owner]",
+        "nps [last <N> days|weeks|months | this|last month|quarter|year] [by segment|owner]",
         "Net Promoter Score with its 95% interval and monthly trend (default: the last 90 days).",
-        ("nps", "nps last 30 days", "nps by segment", "nps last 6 months by owner"),
+        (
+            "nps",
+            "nps last 30 days",
+            "nps this quarter",
+            "nps by segment",
+            "nps last 6 months by owner",
+        ),
         verbs.ShowNps,
         reports.nps_report,
     ),

@@ -57,6 +57,17 @@ class Logged:
 
 
 @dataclass(frozen=True)
+class ReminderSet:
+    """A follow-up set without a log before it (remind me to call acme friday)."""
+
+    interaction: Interaction
+    customer: Customer
+    task: str  # "call about the renewal"
+    passed: bool = False  # the moment asked for had already passed
+    undo_id: int | None = None
+
+
+@dataclass(frozen=True)
 class FoundCustomer:
     customer_id: int
     name: str
@@ -187,6 +198,8 @@ class ChurnList:
     totals: ValueTotals
     status: AnalyticsStatus
     threshold: float
+    owner_user_id: str | None = None
+    segment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +213,9 @@ class NpsReport:
     summary: NpsSummary
     trend: list[NpsMonth]
     days: int
+    # Set for a calendar period ("this quarter"): its name and first day.
+    period: str | None = None
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -345,6 +361,7 @@ class DirectoryUpdated:
 Result = (
     CustomerCard
     | Logged
+    | ReminderSet
     | Found
     | CustomerAdded
     | ContactAdded

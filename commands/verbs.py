@@ -21,6 +21,15 @@ class LogInteraction:
 
 
 @dataclass(frozen=True)
+class Remind:
+    """remind me to call acme friday: a follow-up with nothing logged before it."""
+
+    action: str  # "call", "send", "follow up with"...
+    customer_and_rest: str  # "acme about the renewal", before the handler knows the name's end
+    when: str
+
+
+@dataclass(frozen=True)
 class ShowCustomer:
     customer: str
 
@@ -92,7 +101,8 @@ class ShowClv:
 @dataclass(frozen=True)
 class ShowChurnRisk:
     top: int = 10
-    owner: str | None = None  # "me" or a Slack mention
+    owner: str | None = None  # "me", a Slack mention or a name the directory knows
+    segment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,8 @@ class ShowRetention:
 class ShowNps:
     days: int = 90
     by: Literal["segment", "owner"] | None = None
+    # A calendar period instead of the last `days`: ("this" | "last", "month" | "quarter" | "year").
+    period: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +231,7 @@ class ShowAudit:
 
 Command = (
     LogInteraction
+    | Remind
     | ShowCustomer
     | FindCustomers
     | AddCustomer

@@ -53,6 +53,7 @@ _LEADING = re.compile(rf"\s*({PAST.pattern})(?=$|\s*[,;:–—-]|\s+(?:with|w/|f
 _LOOSE_LEADING = re.compile(rf"\s*({PAST.pattern})(?=$|[\s,;:–—-])", re.I)
 _TRAILING = re.compile(rf"(?:^|\s)({PAST.pattern})\s*$", re.I)
 _TRAILING_FUTURE = re.compile(rf"(?:^|\s)({FUTURE.pattern})\s*$", re.I)
+_LEADING_FUTURE = re.compile(rf"\s*({FUTURE.pattern})(?=\s*,?\s+to\s)", re.I)
 
 
 def leading_past(text: str) -> tuple[str | None, str]:
@@ -90,6 +91,23 @@ def trailing_future(text: str) -> str | None:
     if not match or PAST.fullmatch(match.group(1)) or not text[: match.start(1)].strip():
         return None
     return match.group(1)
+
+
+def split_trailing_future(text: str) -> tuple[str, str | None]:
+    """("call acme", "friday") from "call acme friday"; (text, None) when no moment ahead
+    ends it."""
+    match = _TRAILING_FUTURE.search(text)
+    if not match or not text[: match.start(1)].strip():
+        return text, None
+    return text[: match.start(1)].rstrip(_PUNCTUATION), match.group(1)
+
+
+def leading_future(text: str) -> tuple[str | None, str]:
+    """("friday", "to call acme") from "friday to call acme"; (None, text) otherwise."""
+    match = _LEADING_FUTURE.match(text)
+    if not match:
+        return None, text
+    return match.group(1), text[match.end() :].lstrip(_PUNCTUATION)
 
 
 def follow_up_in(summary: str) -> str | None:

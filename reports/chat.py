@@ -130,6 +130,11 @@ def _buttons(result: object) -> list[blockkit.Block]:
             if interaction.follow_up_at and not interaction.follow_up_done:
                 buttons.append(_run("Mark follow-up done", f"done #{interaction.id}"))
             return buttons
+        case results.ReminderSet(interaction=interaction, customer=customer):
+            return [
+                _run("Open 360", f"customer #{customer.id}"),
+                _run("Mark done", f"done #{interaction.id}"),
+            ]
         case results.Found(matches=matches):
             return [_run(f"Open {m.name}", f"customer #{m.customer_id}") for m in matches]
         case (

@@ -92,12 +92,13 @@ def churn(command: ShowChurnRisk, request: Request) -> ChurnList | Problem:
         alive_threshold=threshold,
         limit=command.top,
         now=request.actor.now,
-        owner_user_id=_owner_id(command.owner, request),
+        owner_user_id=(owner := _owner_id(command.owner, request)),
+        segment=command.segment,
     )
     totals = values.value_totals(
         request.session, team_id=request.team_id, alive_threshold=threshold, fit=status.fit
     )
-    return ChurnList(items, totals, status, threshold)
+    return ChurnList(items, totals, status, threshold, owner, command.segment)
 
 
 def cac(command: ShowCac, request: Request) -> CacTable:

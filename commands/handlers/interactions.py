@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from commands.request import Request
-from commands.results import Logged, Problem
-from commands.verbs import LogInteraction
+from commands.results import Logged, Problem, ReminderSet
+from commands.verbs import LogInteraction, Remind
 from commands.when import parse_occurred, parse_when
 from commands.when_phrases import loose_leading_past, trailing_past
 from crm_core import customers
@@ -41,6 +41,7 @@ def log(command: LogInteraction, request: Request) -> Logged | Problem:
                 f"e.g. log {command.kind} with Acme Corp: talked renewal"
             )
         customer, summary, said_when = found
+        summary = _ABOUT.sub("", summary)
         occurred = occurred or said_when
     occurred_at = parse_occurred(occurred, now=actor.local_now) if occurred else actor.now
     if actor.idempotency_key:
@@ -70,6 +71,35 @@ def log(command: LogInteraction, request: Request) -> Logged | Problem:
     )
 
 
+def remind(command: Remind, request: Request) -> ReminderSet | Problem:
+    """A follow-up on its own: a note "Reminder: call" due when asked, in your follow-ups."""
+    actor, session, team_id = request.actor, request.session, request.team_id
+    due = parse_when(command.when, now=actor.local_now)
+    found = _customer_at_start(request, command.customer_and_rest)
+    if found is None:
+        return Problem(
+            "I can't tell where the customer's name ends; put it right after what to do, "
+            f"e.g. remind me to {command.action} Acme Corp about the renewal friday"
+        )
+    customer, rest, _ = found
+    task = f"{command.action} {rest}".strip()
+    interaction = log_interaction(
+        session,
+        team_id=team_id,
+        customer_id=customer.id,
+        kind="note",
+        summary=f"Reminder: {task}",
+        author_user_id=actor.user_id,
+        source=actor.source,
+        occurred_at=actor.now,
+        permalink=actor.permalink,
+        follow_up_at=due,
+        idempotency_key=actor.idempotency_key,
+    )
+    undo_id = request.remember("remind", interaction, customer_id=customer.id)
+    return ReminderSet(interaction, customer, task, due < actor.now, undo_id)
+
+
 def _customer_at_start(request: Request, text: str) -> tuple[Customer, str, str | None] | None:
     """The customer whose exact name starts the text, the rest as the summary, and a
     when-phrase that opened the rest ("acme yesterday talked pricing")."""
@@ -79,7 +109,7 @@ def _customer_at_start(request: Request, text: str) -> tuple[Customer, str, str 
         matches = customers.find_exact(request.session, team_id=request.team_id, text=head)
         if len(matches) == 1:
             said_when, rest = loose_leading_past(rest)
-            return matches[0], _ABOUT.sub("", rest), said_when
+            return matches[0], rest, said_when
     name, said_when = trailing_past(text)
     if len(name.split()) <= _NAME_ONLY_WORDS:
         # Most likely no summary at all: the whole text names the customer, fuzzily if need be.
