@@ -131,6 +131,20 @@ def names(session: Session, *, team_id: str) -> dict[str, str]:
     }
 
 
+def ids_by_name(session: Session, *, team_id: str) -> dict[str, str]:
+    """Handle and full name (lower case) -> Slack id of every person the directory knows; a
+    name two people share is left out, so it is never guessed."""
+    found: dict[str, set[str]] = {}
+    for entry in session.exec(
+        select(DirectoryEntry).where(
+            DirectoryEntry.team_id == team_id, DirectoryEntry.kind == "user"
+        )
+    ):
+        for key in {entry.handle, " ".join((entry.name or "").lower().split())} - {""}:
+            found.setdefault(key, set()).add(entry.slack_id)
+    return {key: ids.pop() for key, ids in found.items() if len(ids) == 1}
+
+
 def replace_from_slack(
     session: Session, *, team_id: str, kind: Kind, listed: Iterable[Listed]
 ) -> tuple[int, int]:

@@ -174,3 +174,27 @@ def crm(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(command), *args], env=dict(os.environ), capture_output=True, text=True, timeout=60
     )
+
+
+def test_an_import_reads_owners_and_authors_by_their_directory_names(jane, engine, tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from crm_core.importing import ImportFailed, import_csv
+
+    def load(kind: str, text: str):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        with unit_of_work(engine) as session:
+            return import_csv(
+                session, team_id="T1", kind=kind, path=path, tz=ZoneInfo("UTC"),
+                default_currency="USD",
+            )  # fmt: skip
+
+    load("customers", "name,owner\nAcme,Jane Roe\nGlobex,@jane\nInitech,U0TYPED01\n")
+    with unit_of_work(engine) as session:
+        owners = {c.name: c.owner_user_id for c in session.exec(select(Customer))}
+    assert owners == {"Acme": "U0JANE001", "Globex": "U0JANE001", "Initech": "U0TYPED01"}
+    load("interactions", "customer,date,summary,author\nAcme,2026-03-01,called,jane\n")
+    with pytest.raises(ImportFailed) as failed:
+        load("customers", "name,owner\nHooli,Alice Smith\n")
+    assert "people add @alice" in failed.value.rows[0].reason

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from crm_core import directory
 from crm_core.errors import InvalidInput
 from crm_core.importing.amounts import AmountColumn, read_amounts
 from crm_core.importing.keys import first_duplicates
@@ -41,7 +42,8 @@ def load_customers(
     on_progress: Progress | None = None,
 ) -> ImportSummary:
     """Add new customers and bring known ones up to date with the file's non-empty cells."""
-    frame, costs = _read_fields(parser, default_currency, decimal_comma)
+    people = directory.ids_by_name(session, team_id=team_id)
+    frame, costs = _read_fields(parser, default_currency, decimal_comma, people)
     parser.raise_if_bad()
     refs = CustomerRefs(session, team_id)
     existing_ids = [
@@ -79,7 +81,10 @@ def load_customers(
 
 
 def _read_fields(
-    parser: CellParser, default_currency: str, decimal_comma: bool | None
+    parser: CellParser,
+    default_currency: str,
+    decimal_comma: bool | None,
+    people: dict[str, str],
 ) -> tuple[pd.DataFrame, AmountColumn | None]:
     external = parser.text("external_id")
     names = parser.text("name")
@@ -103,7 +108,7 @@ def _read_fields(
                 f"{names[line]!r} is also on line {first}; add an id column to tell them apart",
             )
     emails = parser.map_unique("email", _email, optional=True)
-    owners = parser.slack_users("owner_user_id")
+    owners = parser.slack_users("owner_user_id", people)
     costs = read_amounts(parser, "acquisition_cost", decimal_comma=decimal_comma, optional=True)
     frame = pd.DataFrame(
         {"name": names.map(lambda n: " ".join(n.split())), "normalized_name": normalized},

@@ -7,6 +7,7 @@ from datetime import time, tzinfo
 import pandas as pd
 from sqlmodel import Session
 
+from crm_core import directory
 from crm_core.errors import InvalidInput
 from crm_core.importing.keys import row_keys
 from crm_core.importing.parsing import CellParser
@@ -37,7 +38,7 @@ def load_interactions(
     dates = parser.dates("date", tz=tz, dayfirst=dayfirst)
     kinds = parser.map_unique("kind", _kind)
     summaries = parser.limited_text("summary", SUMMARY_MAX)
-    authors = parser.slack_users("author_user_id")
+    authors = parser.slack_users("author_user_id", directory.ids_by_name(session, team_id=team_id))
     follow_ups = parser.dates(
         "follow_up_at", tz=tz, dayfirst=dayfirst, optional=True, default_time=FOLLOW_UP_TIME
     )

@@ -7,7 +7,7 @@ same parsers a typed command uses.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 
@@ -110,9 +110,10 @@ class CellParser:
         assert parsed is not None
         return parsed
 
-    def slack_users(self, field: str) -> pd.Series | None:
-        """Slack user ids from "U024BE7LH" or "<@U024BE7LH>"; empty stays None."""
-        return self.map_unique(field, _slack_user, optional=True)
+    def slack_users(self, field: str, people: Mapping[str, str]) -> pd.Series | None:
+        """Slack user ids from "U024BE7LH", "<@U024BE7LH>" or a handle or full name of
+        `people` (the directory: "jane", "Jane Roe"); empty stays None."""
+        return self.map_unique(field, lambda text: _slack_user(text, people), optional=True)
 
     def flags(self, field: str) -> pd.Series | None:
         """Yes/no cells as booleans."""
@@ -158,11 +159,18 @@ class CellParser:
         self._bad(line, field, reason)
 
 
-def _slack_user(text: str) -> str:
+def _slack_user(text: str, people: Mapping[str, str]) -> str:
     match = _SLACK_USER.match(text.strip())
-    if not match:
-        raise InvalidInput(f"{text!r} is not a Slack user id; use one such as U024BE7LH")
-    return match.group(1)
+    if match:
+        return match.group(1)
+    name = " ".join(text.strip().lstrip("@").lower().split())
+    if name in people:
+        return people[name]
+    raise InvalidInput(
+        f"{text!r} is not a Slack user id or a name in the directory; use an id such as "
+        f'U024BE7LH, or add them first (crm ask "people add @{name.split(" ")[0] or "jane"} '
+        '<Slack member id> <full name>", or crm directory sync)'
+    )
 
 
 def _flag(text: str) -> bool:
