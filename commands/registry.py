@@ -110,9 +110,12 @@ VERBS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         "add customer",
-        "add customer <name> [email <address>] [owner @user] [segment <segment>]",
+        "add customer <name> [email <address>] [owner @user] [segment <segment>] [as new]",
         "Add a customer.",
-        ("add customer Acme Corp email buy@acme.com owner @jane segment Enterprise",),
+        (
+            "add customer Initech email buy@initech.com owner @jane segment Enterprise",
+            "add customer Simpson as new",
+        ),
         verbs.AddCustomer,
         customers.add_customer,
     ),
@@ -237,7 +240,7 @@ VERBS: tuple[VerbSpec, ...] = (
         "all-clear line when nobody new is at risk.",
         (
             "alerts subscribe #sales daily at 9:00",
-            "alerts subscribe weekdays at 8:30 min value 500 owner me",
+            "alerts subscribe #sales weekdays at 8:30 min value 500 owner me",
             "alerts subscribe #enterprise weekly mon at 9:00 segment Enterprise quiet",
         ),
         verbs.SubscribeAlerts,

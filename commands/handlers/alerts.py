@@ -161,7 +161,8 @@ def post_now(command: PostAlertNow, request: Request) -> AlertPosted | Problem:
 
 
 def _chosen(request: Request, subscription_id: int | None) -> AlertSubscription | None:
-    """The subscription named, else this channel's first one, else None (the whole team)."""
+    """The subscription named, else this channel's first one, else the workspace's only one
+    (the console types in no channel), else None (the whole team)."""
     session, actor = request.session, request.actor
     if subscription_id is not None:
         return subscriptions.get_subscription(
@@ -173,4 +174,6 @@ def _chosen(request: Request, subscription_id: int | None) -> AlertSubscription 
         )
         if here:
             return here[0]
-    return None
+        return None
+    every = subscriptions.list_subscriptions(session, team_id=actor.team_id)
+    return every[0] if len(every) == 1 else None
