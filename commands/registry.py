@@ -274,7 +274,7 @@ VERBS: tuple[VerbSpec, ...] = (
         "alerts test",
         "alerts test [<id>]",
         "Post a subscription's digest now, to check it reaches its channel.",
-        ("alerts test", "alerts test 3"),
+        ("alerts test 3",),
         verbs.PostAlertNow,
         alerts.post_now,
     ),
