@@ -102,6 +102,52 @@ def serve(
         server.serve_http(settings, host=host, port=port, workers=workers, threads=threads)
 
 
+@click.group("directory")
+def directory() -> None:
+    """The people and channels the console knows by name (see also `people`, `channels`)."""
+
+
+@directory.command("sync")
+@click.pass_context
+def directory_sync(ctx: click.Context) -> None:
+    """Fill the directory from Slack (users.list, conversations.list) with SLACK_BOT_TOKEN, so
+    the console reads `owner @jane` and `#sales` and shows names instead of ids."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.client import web_client
+    from bot.directory_sync import sync_directory
+    from crm_core import db
+    from crm_core.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(getattr(ctx.find_root().obj, "config", None))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not os.environ.get("SLACK_BOT_TOKEN"):
+        raise click.ClickException(
+            "SLACK_BOT_TOKEN is not set: the directory is read from Slack with the bot token "
+            '(without one, add people by hand: crm ask "people add @jane U024BE7LH Jane Roe")'
+        )
+    client = web_client()
+    try:
+        team = client.auth_test()["team_id"]
+        if team != settings.team_id:
+            raise click.ClickException(
+                f"the bot token belongs to workspace {team}, but the console acts for "
+                f"{settings.team_id}: set team_id: {team} in app.yaml (or CRM_TEAM_ID)"
+            )
+        report = sync_directory(client, db.engine_for(settings), team_id=settings.team_id)
+    except SlackApiError as exc:
+        raise click.ClickException(
+            f"Slack refused: {exc.response.get('error')}; check the token and its scopes "
+            "(users:read, channels:read, groups:read)"
+        ) from None
+    click.echo(
+        f"directory: {report.people:,} people and {report.channels:,} channels from Slack"
+        + (f"; {report.removed:,} no longer in Slack removed" if report.removed else "")
+    )
+
+
 @click.group("alerts")
 def alerts() -> None:
     """Retention alerts (subscribe from chat: `alerts subscribe ...`)."""

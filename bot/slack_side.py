@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
 
 from bot.alert_runner import AlertRunner
-from bot.workspaces import Workspaces
+from bot.workspaces import Workspaces, workspaces
 from commands.actor import Channel
+from crm_core.settings import Settings
 
 
 class BotSlackSide:
@@ -29,3 +32,14 @@ class BotSlackSide:
 
     def post_alert_now(self, subscription_id: int, now: datetime) -> str:
         return self._runner.post_now(subscription_id, now)
+
+
+def console_slack_side(engine: Engine, settings: Settings) -> BotSlackSide | None:
+    """Slack as the console reaches it (the `crm.slack` entry point): with SLACK_BOT_TOKEN,
+    `alerts subscribe` checks the channel and `alerts test` posts, as from Slack."""
+    if not os.environ.get("SLACK_BOT_TOKEN"):
+        return None
+    from bot.client import web_client
+
+    served = workspaces(web_client(), engine)
+    return BotSlackSide(served, AlertRunner(engine, settings, served))

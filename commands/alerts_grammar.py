@@ -13,8 +13,9 @@ from commands.verbs import (
 )
 from crm_core.alerts.schedule import WEEKDAYS, parse_time
 
-# Slack turns a #channel picked from its list into <#C0123|name>; an id typed by hand works too.
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^#?([CG][A-Z0-9]{6,})$")
+# Slack turns a #channel picked from its list into <#C0123|name>; an id or #name typed by
+# hand is resolved by the handler (through the directory).
+_CHANNEL = re.compile(r"^<#[CG][A-Z0-9]+(?:\|[^>]*)?>$|^#\S+$|^[CG][A-Z0-9]{6,}$")
 _ID = re.compile(r"^#?(\d+)$")
 _AMOUNT = re.compile(r"^[$€£]?(\d+(?:[.,]\d+)*)\s*([km])?$", re.I)
 _DAY_NAMES = {
@@ -36,14 +37,14 @@ class AlertsParseError(ValueError):
         super().__init__(problem)
 
 
-def parse_alerts(rest: str, user_id) -> object:
-    """`rest` is what follows "alerts"; `user_id` reads a Slack mention (parser.user_id)."""
+def parse_alerts(rest: str) -> object:
+    """`rest` is what follows "alerts"."""
     action, _, body = rest.strip().partition(" ")
     action = action.lower()
     if action in ("", "list", "ls"):
         return ListAlerts()
     if action in ("subscribe", "sub", "add"):
-        return _subscribe(body.split(), user_id)
+        return _subscribe(body.split())
     if action in ("unsubscribe", "unsub", "remove", "delete", "stop"):
         return UnsubscribeAlerts(_subscription_id(body, "alerts unsubscribe", required=True))
     if action == "preview":
@@ -69,7 +70,7 @@ def _subscription_id(body: str, verb: str, *, required: bool = False) -> int | N
     return int(match[1])
 
 
-def _subscribe(words: list[str], user_id) -> SubscribeAlerts:
+def _subscribe(words: list[str]) -> SubscribeAlerts:
     verb = "alerts subscribe"
     fields: dict = {}
     i = 0
@@ -83,14 +84,8 @@ def _subscribe(words: list[str], user_id) -> SubscribeAlerts:
 
     while i < len(words):
         word, low = words[i], words[i].lower()
-        if match := _CHANNEL.match(word):
-            fields["channel_id"] = match[1] or match[2]
-        elif word.startswith("#") or word.startswith("<#"):
-            raise AlertsParseError(
-                verb,
-                f"I can't tell which channel {word!r} is: pick it from the list Slack shows "
-                "as you type #, or give the channel id (like C0123ABCD, from its details)",
-            )
+        if _CHANNEL.match(word):
+            fields["channel"] = word
         elif low in ("daily", "weekdays"):
             fields["cadence"] = low
         elif low in ("weekly", "every"):
@@ -114,13 +109,7 @@ def _subscribe(words: list[str], user_id) -> SubscribeAlerts:
                 text = take("an amount, e.g. min value 500")
             fields["min_value"] = _amount(text)
         elif low == "owner":
-            owner = take("a person, e.g. owner @jane or owner me")
-            if owner.lower() not in ("me", "@me") and user_id(owner) is None:
-                raise AlertsParseError(
-                    verb,
-                    f"{owner!r}: not a Slack user; mention one (owner @jane) or write owner me",
-                )
-            fields["owner"] = owner
+            fields["owner"] = take("a person, e.g. owner @jane or owner me")
         elif low == "segment":
             parts = []
             while i + 1 < len(words) and not _starts_option(words, i + 1):

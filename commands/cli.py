@@ -144,12 +144,24 @@ def analytics_refresh(console: Console) -> None:
 @click.option(
     "--dayfirst", is_flag=True, help="Read 01/02/1997 as 1 February (default: 2 January)."
 )
+@click.option(
+    "--decimal-comma/--decimal-point",
+    "decimal_comma",
+    default=None,
+    help="Read every amount as 1.234,56 (--decimal-comma) or as 1,234.56 (--decimal-point). "
+    "Default: as the file's amounts show; a file that shows both, or only amounts such as "
+    "2.000 that read either way, is refused and asks for one of these.",
+)
 @click.pass_obj
-def import_command(console: Console, kind: str, file: Path, dayfirst: bool) -> None:
+def import_command(
+    console: Console, kind: str, file: Path, dayfirst: bool, decimal_comma: bool | None
+) -> None:
     """Import a CSV of customers, purchases, interactions or nps answers.
 
     All rows or none: if any row is bad nothing is written and the first 20 bad rows are
-    listed. Importing the same file again adds nothing.
+    listed. Importing the same file again adds nothing. Columns the import does not read are
+    named in the summary. Follow-ups dated without a time are due at 9:00 in
+    default_timezone.
     """
     from crm_core import audit, db, importing
     from reports.terminal import import_summary_text
@@ -165,6 +177,7 @@ def import_command(console: Console, kind: str, file: Path, dayfirst: bool) -> N
             tz=console.tz,
             default_currency=settings.default_currency,
             dayfirst=dayfirst,
+            decimal_comma=decimal_comma,
             on_progress=advance,
         )
         counts = {"added": summary.added, "updated": summary.updated}

@@ -40,6 +40,20 @@ def console_actor(settings, user: str | None, tz: tzinfo | None) -> Actor:
     )
 
 
+def shown(answer: results.Answer, actor: Actor, backend: Backend) -> str:
+    """The answer as the console prints it: people and channels by the directory's names."""
+    from crm_core import directory
+    from crm_core.db import unit_of_work
+    from crm_core.errors import DatabaseGone
+
+    try:
+        with unit_of_work(backend.engine) as session:
+            known = directory.names(session, team_id=actor.team_id)
+    except DatabaseGone:  # the answer says so, and names nobody
+        known = {}
+    return render_text(answer, actor.tz, known)
+
+
 def choices_of(result: object) -> list[results.Choice]:
     """The numbered ways forward an answer offers, if any."""
     if isinstance(result, results.NotFound):
@@ -109,10 +123,11 @@ def ask(
     """Run one chat command, e.g. crm ask "customer acme"; exits 1 when it could not run."""
     line = " ".join(text)
     answer = help_answer(line, datetime.now(UTC))
-    shown_in = tz or UTC
+    shown_in, backend = tz or UTC, None
     if answer is None:
         actor = replace(console_actor(console.settings, user, tz), wants_chart=bool(chart))
-        answer = dispatch(line, actor, _backend(console))
+        backend = _backend(console)
+        answer = dispatch(line, actor, backend)
         shown_in = actor.tz
     if chart:
         from reports.charts import CHARTS, render_chart  # matplotlib loads only for a chart
@@ -127,8 +142,10 @@ def ask(
             Path(name).write_bytes(data)
     if as_json:
         click.echo(json.dumps(render_message(answer, shown_in), indent=2, ensure_ascii=False))
-    else:
+    elif backend is None:  # help: nobody to name
         click.echo(render_text(answer, shown_in), nl=False)
+    else:
+        click.echo(shown(answer, actor, backend), nl=False)
     if isinstance(answer.result, _PROBLEMS):
         raise SystemExit(1)
 
@@ -169,7 +186,10 @@ def chat(console, user: str | None, tz: tzinfo | None) -> None:
             click.echo("Interrupted: the command stopped and what it changed was rolled back.")
             offered = []
             continue
-        click.echo(render_text(answer, actor.tz), nl=False)
+        try:
+            click.echo(shown(answer, actor, backend), nl=False)
+        except KeyboardInterrupt:  # the command ran; only its answer was cut short
+            click.echo("\n(Interrupted while showing the answer.)")
         offered = choices_of(answer.result)
         if offered:
             click.echo(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from commands.actor import Actor, Backend
 from commands.parser import ParseError, UnknownVerb, clean, parse
@@ -34,7 +35,10 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
     try:
         command = parse(text)
     except ParseError as exc:
-        return _problem(exc.problem, exc.verb)
+        problem = _problem(exc.problem, exc.verb)
+        if exc.suggestion:
+            problem = replace(problem, choices=[Choice(exc.suggestion, exc.suggestion)])
+        return problem
     except UnknownVerb as exc:
         close = closest_verbs(exc.word)
         hint = f" Did you mean {' or '.join(f'`{v}`' for v in close)}?" if close else ""
@@ -83,8 +87,14 @@ def _problem(message: str, verb: str | None) -> Problem:
 
 
 def _with_customer(text: str, query: str, customer_id: int) -> str:
-    """The same command, naming the customer by id: the "did you mean" button's command."""
+    """The same command, naming the customer as `customer #id`: the "did you mean" choice.
+
+    The reference says its kind, because a bare `#N` is not a customer everywhere: in
+    `done #N` it is a follow-up, in `edit #N` an interaction.
+    """
     position = text.lower().find(query.lower())
     if position < 0:
         return f"customer #{customer_id}"
-    return f"{text[:position]}#{customer_id}{text[position + len(query) :]}"
+    before, after = text[:position], text[position + len(query) :]
+    kind = "" if re.search(r"\bcustomer\s+$", before, re.I) else "customer "
+    return f"{before}{kind}#{customer_id}{after}"

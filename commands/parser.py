@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable
 
+from commands import phrases, when_phrases
 from commands.alerts_grammar import AlertsParseError, parse_alerts
+from commands.directory_grammar import DirectoryParseError, parse_directory
 from commands.verbs import (
     AddContact,
     AddCustomer,
+    Channels,
     Command,
     CompleteFollowUp,
+    DeleteInteraction,
+    EditInteraction,
     ExportCustomer,
     FindCustomers,
     ForgetCustomer,
     Help,
     ListFollowUps,
     LogInteraction,
+    People,
     RecordNps,
     RecordPurchase,
+    Remind,
     ShowAudit,
     ShowCac,
     ShowChurnRate,
@@ -28,6 +37,7 @@ from commands.verbs import (
     ShowPareto,
     ShowRetention,
     ShowSegments,
+    Undo,
 )
 
 TEXT_LIMIT = 4_000
@@ -39,22 +49,42 @@ _KIND_WORDS = {
     "emails": "email",
     "notes": "note",
 }
+# Between the customer and the summary: a colon or a dash. Without one, the handler finds
+# where a customer's exact name ends ("acme yesterday about pricing").
 _SEPARATOR = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
+_WITH = re.compile(r"^(?:with|w/|for|about|to|on)(?:\s+|(?<=/))", re.I)
 _FOLLOW_UP = re.compile(
     r"(?:^|[\s,;.]+)(?:follow[\s-]?up|f/u|remind me)(?:\s+(?:on|by))?\s+(?P<when>.+)$", re.I
 )
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 _SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)([^|>]+)(?:\|([^>]+))?>")
-_NPS_SUMMARY = re.compile(r"^\s*$|^(?:last|by|for|over|in|summary|trend)\b", re.I)
+_NPS_SUMMARY = re.compile(r"^\s*$|^(?:last|this|previous|by|for|over|in|summary|trend)\b", re.I)
+_AS_NEW = re.compile(r"\s+as\s+(?:a\s+)?new(?:\s+(?:customer|company|one))?(?=\s)", re.I)
+# What a reminder is for: the word before the customer's name.
+_TO_DO_WORDS = (
+    "call", "phone", "ring", "email", "mail", "write to", "text", "message", "ping", "meet",
+    "meet with", "visit", "see", "follow up with", "check in with", "chase", "send",
+    "get back to", "reach out to", "thank",
+)  # fmt: skip
+_TO_DO = re.compile(
+    r"^(" + "|".join(sorted(map(re.escape, _TO_DO_WORDS), key=len, reverse=True)) + r")\s+",
+    re.I,
+)
+_INTERACTION_ID = re.compile(
+    r"^(?:(?:interaction|log|call|meeting|email|note)\s*)?#?(?P<id>\d{1,18})(?:\s*[:-]\s*|\s+|$)"
+    r"(?P<rest>.*)$",
+    re.I,
+)
 _SCORE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?/?(?:10)?$")
 
 
 class ParseError(ValueError):
-    """The text names a verb but breaks its grammar; `verb` says whose usage to show."""
+    """The text names a verb but breaks its grammar; `verb` says whose usage to show, and
+    `suggestion` the command that was probably meant."""
 
-    def __init__(self, verb: str | None, problem: str) -> None:
+    def __init__(self, verb: str | None, problem: str, suggestion: str | None = None) -> None:
         self.verb = verb
         self.problem = problem
+        self.suggestion = suggestion
         super().__init__(problem)
 
 
@@ -73,7 +103,8 @@ def clean(text: str) -> str:
 
 
 def parse(text: str) -> Command:
-    """Turn one line into a command. Empty text means help."""
+    """Turn one line into a command. Empty text means help. A natural phrasing of the phrase
+    table (commands.phrases) is read as the command it stands for."""
     if len(text) > TEXT_LIMIT:
         raise ParseError(
             None, f"that is {len(text):,} characters; a command can be at most {TEXT_LIMIT:,}"
@@ -81,62 +112,84 @@ def parse(text: str) -> Command:
     text = clean(text)
     if not text:
         return Help()
+    text = phrases.rephrase(text, verbs=_VERBS) or text
     word, _, rest = text.partition(" ")
-    verb = word.lower()
-    if verb == "log":
-        return _log(rest)
-    if verb in KINDS or verb in _KIND_WORDS:
-        return _log(text)
-    if verb in ("customer", "360", "show", "card"):
-        return ShowCustomer(_required(rest, "customer", "which customer? e.g. customer Acme"))
-    if verb in ("find", "search"):
-        return FindCustomers(
+    read = _VERBS.get(word.lower())
+    if read is None:
+        raise UnknownVerb(word)
+    return read(rest, text)
+
+
+def _alerts(rest: str) -> Command:
+    try:
+        return parse_alerts(rest)
+    except AlertsParseError as exc:
+        raise ParseError(exc.verb, exc.problem) from None
+
+
+def _directory(command: type[People], rest: str) -> People:
+    try:
+        return parse_directory(command, rest)
+    except DirectoryParseError as exc:
+        raise ParseError(exc.verb, exc.problem) from None
+
+
+def _words(words: tuple[str, ...], read: Callable[[str, str], Command]) -> dict:
+    return dict.fromkeys(words, read)
+
+
+# The first word of a line -> how to read the line: (what follows the word, the whole line).
+_VERBS: dict[str, Callable[[str, str], Command]] = {
+    "log": lambda rest, text: _log(rest),
+    **_words((*KINDS, *_KIND_WORDS), lambda rest, text: _log(text)),
+    **_words(("remind", "reminder"), lambda rest, text: _remind(rest)),
+    **_words(
+        ("customer", "360", "show", "card"),
+        lambda rest, text: ShowCustomer(
+            _required(rest, "customer", "which customer? e.g. customer Acme")
+        ),
+    ),
+    **_words(
+        ("find", "search"),
+        lambda rest, text: FindCustomers(
             _required(rest, "find", "find what? a name, an email or a contact, e.g. find acme")
-        )
-    if verb == "add":
-        return _add(rest)
-    if verb in ("purchase", "order", "sale"):
-        return _purchase(rest)
-    if verb == "nps":
-        return _nps_summary(rest) if _NPS_SUMMARY.match(rest) else _nps(rest)
-    if verb == "clv":
-        return _clv(rest)
-    if verb == "churn":
-        return _churn(rest)
-    if verb == "retention":
-        return _retention(rest)
-    if verb in ("segments", "segment", "rfm"):
-        return ShowSegments()
-    if verb == "pareto":
-        return ShowPareto()
-    if verb == "cac":
-        return ShowCac()
-    if verb in ("followups", "follow-ups", "followup", "follow-up", "todo"):
-        return _follow_ups(rest)
-    if verb in ("done", "complete", "completed"):
-        return CompleteFollowUp(
+        ),
+    ),
+    "add": lambda rest, text: _add(rest),
+    **_words(("purchase", "order", "sale"), lambda rest, text: _purchase(rest)),
+    "nps": lambda rest, text: _nps_summary(rest) if _NPS_SUMMARY.match(rest) else _nps(rest),
+    "clv": lambda rest, text: _clv(rest),
+    "churn": lambda rest, text: _churn(rest),
+    "retention": lambda rest, text: _retention(rest),
+    **_words(("segments", "segment", "rfm"), lambda rest, text: ShowSegments()),
+    "pareto": lambda rest, text: ShowPareto(),
+    "cac": lambda rest, text: ShowCac(),
+    **_words(
+        ("followups", "follow-ups", "followup", "follow-up", "todo"),
+        lambda rest, text: _follow_ups(rest),
+    ),
+    **_words(
+        ("done", "complete", "completed"),
+        lambda rest, text: CompleteFollowUp(
             _required(rest, "done", "which follow-up? e.g. done #12 or done acme")
-        )
-    if verb in ("alerts", "alert"):
-        try:
-            return parse_alerts(rest, user_id)
-        except AlertsParseError as exc:
-            raise ParseError(exc.verb, exc.problem) from None
-    if verb == "export":
-        return ExportCustomer(_required(rest, "export", "export whom? e.g. export Acme"))
-    if verb in ("forget", "erase"):
-        return _forget(rest)
-    if verb == "audit":
-        return ShowAudit(_days(rest, "audit"))
-    if verb in ("help", "?", "usage"):
-        return Help(rest.lower().strip() or None)
-    raise UnknownVerb(word)
-
-
-def user_id(text: str) -> str | None:
-    """U024BE7LH from <@U024BE7LH>, <@U024BE7LH|jane>, @U024BE7LH or U024BE7LH."""
-    match = _MENTION.match(text.strip())
-    return (match.group(1) or match.group(2)) if match else None
+        ),
+    ),
+    **_words(("alerts", "alert"), lambda rest, text: _alerts(rest)),
+    **_words(("people", "person", "users"), lambda rest, text: _directory(People, rest)),
+    **_words(("channels", "channel"), lambda rest, text: _directory(Channels, rest)),
+    **_words(("undo", "revert"), lambda rest, text: _undo(rest)),
+    **_words(("edit", "correct"), lambda rest, text: _edit(rest)),
+    **_words(
+        ("delete", "remove"),
+        lambda rest, text: DeleteInteraction(_interaction_id(rest, "delete", "delete #12")[0]),
+    ),
+    "export": lambda rest, text: ExportCustomer(
+        _required(rest, "export", "export whom? e.g. export Acme")
+    ),
+    **_words(("forget", "erase"), lambda rest, text: _forget(rest)),
+    "audit": lambda rest, text: ShowAudit(_days(rest, "audit")),
+    **_words(("help", "?", "usage"), lambda rest, text: Help(rest.lower().strip() or None)),
+}
 
 
 def _required(rest: str, verb: str, problem: str) -> str:
@@ -146,14 +199,22 @@ def _required(rest: str, verb: str, problem: str) -> str:
 
 
 def _log(rest: str) -> LogInteraction:
+    """log [a|the] <kind> [<when>] [with|w/] <customer> [<when>] (:|-|about|re:) <summary>"""
+    rest = re.sub(r"^(?:a|an|the)\s+", "", rest.strip(), flags=re.I)
     kind_word, _, body = rest.partition(" ")
     kind = _KIND_WORDS.get(kind_word.lower(), kind_word.lower())
     if kind not in KINDS:
+        close = difflib.get_close_matches(kind_word.lower(), [*KINDS, *_KIND_WORDS], n=1)
+        meant = f"log {_KIND_WORDS.get(close[0], close[0])} {body}".strip() if close else None
         raise ParseError(
             "log",
-            f"say what to log: {', '.join(KINDS)}" + (f" (not {kind_word!r})" if kind_word else ""),
+            f"say what to log: {', '.join(KINDS)}"
+            + (f" (not {kind_word!r})" if kind_word else "")
+            + (f"; did you mean `{meant}`?" if meant else ""),
+            suggestion=meant,
         )
-    body = re.sub(r"^(?:with|for|about|to|on)\s+", "", body.strip(), flags=re.I)
+    occurred, body = when_phrases.leading_past(body.strip())
+    body = _WITH.sub("", body.strip())
     if not body:
         raise ParseError("log", f"which customer was the {kind} with?")
     follow_up = None
@@ -164,12 +225,49 @@ def _log(rest: str) -> LogInteraction:
     parts = _SEPARATOR.split(body, maxsplit=1)
     if len(parts) == 2:
         customer, summary = parts[0].strip(), parts[1].strip()
+        customer = re.sub(r"\s+(?:re|about|regarding)$", "", customer, flags=re.I)  # "re: demo"
+        from_name = False
+        if occurred is None:
+            customer, occurred = when_phrases.trailing_past(customer)
+            from_name = occurred is not None
+        if ahead := when_phrases.trailing_future(customer):
+            name = customer[: -len(ahead)].strip()
+            raise ParseError(
+                "log",
+                f"{ahead!r} is still to come, and a {kind} is logged once it happened. To plan "
+                f"one: `log {kind} with {name}: {summary or '...'}, follow up {ahead}`, or "
+                f"`remind me to {kind} {name} {ahead}`",
+            )
+        if occurred is None:
+            occurred, summary = when_phrases.leading_past(summary)
         if not customer:
             raise ParseError(
                 "log", "name the customer before the colon, e.g. log call with Acme: talked renewal"
             )
-        return LogInteraction(kind, body, customer, summary, follow_up)
-    return LogInteraction(kind, body, None, "", follow_up)
+        follow_up = follow_up or when_phrases.follow_up_in(summary)
+        return LogInteraction(kind, body, customer, summary, follow_up, occurred, from_name)
+    follow_up = follow_up or when_phrases.follow_up_in(body)
+    return LogInteraction(kind, body, None, "", follow_up, occurred)
+
+
+def _remind(rest: str) -> Remind:
+    """remind [me] [<when>] to <call|email|meet|send|...> <customer> [...] [<when>]"""
+    text = re.sub(r"^(?:me|us)\s+", "", rest.strip(), flags=re.I)
+    when, text = when_phrases.leading_future(text)
+    if when is None:
+        text, when = when_phrases.split_trailing_future(text)
+    text = re.sub(r"^to\s+", "", text.strip(), flags=re.I)
+    action = _TO_DO.match(text)
+    if not action or when is None:
+        raise ParseError(
+            "remind",
+            "say what to do, with whom and when, e.g. remind me to call acme friday"
+            + ("" if action else f" (I know: {', '.join(_TO_DO_WORDS)})"),
+        )
+    name = text[action.end() :].strip()
+    if not name:
+        raise ParseError("remind", f"{action[1]} whom? e.g. remind me to {action[1]} acme friday")
+    return Remind(action[1].lower(), name, when)
 
 
 def _keywords(text: str, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
@@ -187,12 +285,15 @@ def _add(rest: str) -> AddCustomer | AddContact:
     what, _, body = rest.partition(" ")
     what = what.lower()
     if what in ("customer", "client", "account", "company"):
-        name, extra = _keywords(body, ("email", "owner", "segment"))
+        body, as_new = _AS_NEW.subn(" ", f" {body} ")
+        name, extra = _keywords(body.strip(), ("email", "owner", "segment"))
         if not name:
             raise ParseError(
                 "add customer", "give the customer a name, e.g. add customer Acme Corp"
             )
-        return AddCustomer(name, extra.get("email"), extra.get("owner"), extra.get("segment"))
+        return AddCustomer(
+            name, extra.get("email"), extra.get("owner"), extra.get("segment"), bool(as_new)
+        )
     if what in ("contact", "person"):
         name, _, tail = body.partition(" to ")
         if not name.strip() or not tail.strip():
@@ -218,6 +319,12 @@ def _purchase(rest: str) -> RecordPurchase:
         and re.match(r"[\d.(]", words[-1])
     ):
         return RecordPurchase(" ".join(words[:-2]), " ".join(words[-2:]), on)
+    if (  # the currency after the number: "purchase acme 1.234,56 €", "... 99 EUR"
+        len(words) >= 3
+        and re.fullmatch(r"[A-Za-z]{3}|[$€£¥₹₩₽]", words[-1])
+        and re.match(r"[-+\d.(]", words[-2])
+    ):
+        return RecordPurchase(" ".join(words[:-2]), " ".join(words[-2:]), on)
     return RecordPurchase(" ".join(words[:-1]), words[-1], on)
 
 
@@ -240,10 +347,10 @@ def _follow_ups(rest: str) -> ListFollowUps:
         return ListFollowUps("mine")
     if scope in ("today", "overdue", "all"):
         return ListFollowUps(scope)  # type: ignore[arg-type]
-    someone = user_id(rest)
-    if someone:
-        return ListFollowUps("user", someone)
-    raise ParseError("followups", f"{rest.strip()!r} is not a list of follow-ups I know")
+    person = re.sub(r"^(?:of|for|by)\s+", "", rest.strip(), flags=re.I)
+    if len(person.split()) > 3:
+        raise ParseError("followups", f"{rest.strip()!r} is not a list of follow-ups I know")
+    return ListFollowUps("user", person)
 
 
 def _top(text: str, verb: str) -> tuple[int, str]:
@@ -265,15 +372,7 @@ def _clv(rest: str) -> ShowClv:
         )
     if head:
         return ShowClv(customer=head)
-    return ShowClv(top=top, segment=extra.get("segment"), owner=_owner(extra.get("owner"), "clv"))
-
-
-def _owner(owner: str | None, verb: str) -> str | None:
-    if owner is not None and owner.lower() not in ("me", "@me") and user_id(owner) is None:
-        raise ParseError(
-            verb, f"{owner!r}: not a Slack user; mention one (owner @jane) or write owner me"
-        )
-    return owner
+    return ShowClv(top=top, segment=extra.get("segment"), owner=extra.get("owner"))
 
 
 def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
@@ -293,10 +392,45 @@ def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
             )
         return ShowChurnRate(period)  # type: ignore[arg-type]
     top, rest = _top(rest.strip(), "churn")
-    head, extra = _keywords(rest, ("owner",))
+    head, extra = _keywords(rest, ("owner", "segment"))
     if head:
-        raise ParseError("churn", f"{head!r} is not something churn understands")
-    return ShowChurnRisk(top, _owner(extra.get("owner"), "churn"))
+        raise ParseError(
+            "churn",
+            f"{head!r} is not something churn understands; use churn top N segment <segment> "
+            "owner @user",
+        )
+    return ShowChurnRisk(top, extra.get("owner"), extra.get("segment"))
+
+
+def _undo(rest: str) -> Undo:
+    text = rest.strip().lstrip("#")
+    if not text:
+        return Undo()
+    if not text.isdigit() or len(text) > 18:
+        raise ParseError(
+            "undo", f"{rest.strip()!r}: undo takes back your last write; just type undo"
+        )
+    return Undo(int(text))
+
+
+def _edit(rest: str) -> EditInteraction:
+    number, summary = _interaction_id(rest, "edit", "edit #12 talked pricing, not renewal")
+    if not summary:
+        raise ParseError("edit", f"say the new summary, e.g. edit #{number} talked pricing")
+    return EditInteraction(number, summary)
+
+
+def _interaction_id(rest: str, verb: str, example: str) -> tuple[int, str]:
+    """(12, "the rest") from "#12 the rest" or "interaction 12: the rest"."""
+    match = _INTERACTION_ID.match(rest.strip())
+    if not match:
+        hint = "; to erase a customer's data, use forget <customer>" if verb == "delete" else ""
+        raise ParseError(
+            verb,
+            f"{verb} takes an interaction's number, as the card and each confirmation show it: "
+            f"{example}{hint}",
+        )
+    return int(match["id"]), match["rest"].strip()
 
 
 def _forget(rest: str) -> ForgetCustomer:
@@ -329,7 +463,7 @@ def _retention(rest: str) -> ShowRetention:
 
 def _nps_summary(rest: str) -> ShowNps:
     text = rest.strip().lower()
-    days, by = 90, None
+    days, by, period = 90, None, None
     window = re.search(
         r"(?:last|over|for|in)\s+(?:the\s+)?(\d+)\s*(day|days|week|weeks|month|months|year|years)\b",
         text,
@@ -339,6 +473,8 @@ def _nps_summary(rest: str) -> ShowNps:
         days = int(window.group(1)) * size
         if not 1 <= days <= 3650:
             raise ParseError("nps summary", "the window must be between 1 day and 10 years")
+    elif calendar := re.search(r"\b(this|last|previous)\s+(month|quarter|year)\b", text):
+        period = ("last" if calendar[1] == "previous" else calendar[1], calendar[2])
     elif re.search(r"\blast\b", text):
         raise ParseError("nps summary", "say how far back, e.g. nps last 90 days")
     grouped = re.search(r"\bby\s+(\w+)", text)
@@ -349,4 +485,4 @@ def _nps_summary(rest: str) -> ShowNps:
                 f"{grouped.group(1)!r}: NPS can be broken down by segment or by owner",
             )
         by = grouped.group(1)
-    return ShowNps(days=days, by=by)  # type: ignore[arg-type]
+    return ShowNps(days=days, by=by, period=period)  # type: ignore[arg-type]

@@ -10,12 +10,26 @@ from commands import verbs
 from commands.lazy_handlers import HandlerModule
 
 # Imported when one of their handlers first runs (commands/lazy_handlers.py says why).
-alerts, analytics, customers, follow_ups, help, interactions, privacy, reports, sales = (
+(
+    alerts,
+    analytics,
+    corrections,
+    customers,
+    directory,
+    follow_ups,
+    help,
+    interactions,
+    privacy,
+    reports,
+    sales,
+) = (
     HandlerModule(name)
     for name in (
         "alerts",
         "analytics",
+        "corrections",
         "customers",
+        "directory",
         "follow_ups",
         "help",
         "interactions",
@@ -43,16 +57,56 @@ class VerbSpec:
 VERBS: tuple[VerbSpec, ...] = (
     VerbSpec(
         "log",
-        "log call|meeting|email|note [with] <customer>: <summary> [follow up <when>]",
-        "Log a call, meeting, email or note, optionally with a follow-up date.",
+        "log call|meeting|email|note [with] <customer> [<when>]: <summary> [follow up <when>]",
+        "Log a call, meeting, email or note (now, or when it happened: yesterday, this "
+        "morning, on monday, 2 days ago), optionally with a follow-up date.",
         (
             "log call with Acme: talked renewal, follow up next tue",
+            "log a call with Acme yesterday about pricing",
             "note acme - prefers email",
             "log meeting with Globex: demo went well, follow up friday 3pm",
         ),
         verbs.LogInteraction,
         interactions.log,
         ("call", "meeting", "email", "note"),
+    ),
+    VerbSpec(
+        "remind",
+        "remind me to <call|email|meet|send|...> <customer> [...] <when>",
+        "Set a follow-up with nothing to log yet; it shows in your follow-ups when due.",
+        ("remind me to call Acme friday", "remind me tomorrow at 10 to send Globex the quote"),
+        verbs.Remind,
+        interactions.remind,
+        ("reminder",),
+    ),
+    VerbSpec(
+        "undo",
+        "undo",
+        "Take back your last write (a log, purchase, NPS answer, customer, contact, done, edit, "
+        "delete or alert subscription) within the undo window; say what it reversed.",
+        ("undo",),
+        verbs.Undo,
+        corrections.undo_write,
+        ("revert",),
+    ),
+    VerbSpec(
+        "edit",
+        "edit #<interaction> <new summary>",
+        "Correct what a call, meeting, email or note says (yours; an admin's: any).",
+        ("edit #12 talked pricing, not renewal",),
+        verbs.EditInteraction,
+        corrections.edit,
+        ("correct",),
+    ),
+    VerbSpec(
+        "delete",
+        "delete #<interaction>",
+        "Delete a call, meeting, email or note logged by mistake (yours; an admin's: any); "
+        "`undo` puts it back.",
+        ("delete #12",),
+        verbs.DeleteInteraction,
+        corrections.delete,
+        ("remove",),
     ),
     VerbSpec(
         "customer",
@@ -74,9 +128,12 @@ VERBS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         "add customer",
-        "add customer <name> [email <address>] [owner @user] [segment <segment>]",
+        "add customer <name> [email <address>] [owner @user] [segment <segment>] [as new]",
         "Add a customer.",
-        ("add customer Acme Corp email buy@acme.com owner @jane segment Enterprise",),
+        (
+            "add customer Initech email buy@initech.com owner @jane segment Enterprise",
+            "add customer Simpson as new",
+        ),
         verbs.AddCustomer,
         customers.add_customer,
     ),
@@ -133,9 +190,9 @@ VERBS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         "churn",
-        "churn [top N] [owner @user|me]",
+        "churn [top N] [segment <segment>] [owner @user|me]",
         "Customers slipping away, most value at risk first, each with the reason.",
-        ("churn", "churn top 20", "churn owner me"),
+        ("churn", "churn top 20", "churn owner me", "churn segment Enterprise"),
         verbs.ShowChurnRisk,
         analytics.churn,
     ),
@@ -157,9 +214,15 @@ VERBS: tuple[VerbSpec, ...] = (
     ),
     VerbSpec(
         "nps summary",
-        "nps [last <N> days|weeks|months] [by segment|owner]",
+        "nps [last <N> days|weeks|months | this|last month|quarter|year] [by segment|owner]",
         "Net Promoter Score with its 95% interval and monthly trend (default: the last 90 days).",
-        ("nps", "nps last 30 days", "nps by segment", "nps last 6 months by owner"),
+        (
+            "nps",
+            "nps last 30 days",
+            "nps this quarter",
+            "nps by segment",
+            "nps last 6 months by owner",
+        ),
         verbs.ShowNps,
         reports.nps_report,
     ),
@@ -195,7 +258,7 @@ VERBS: tuple[VerbSpec, ...] = (
         "all-clear line when nobody new is at risk.",
         (
             "alerts subscribe #sales daily at 9:00",
-            "alerts subscribe weekdays at 8:30 min value 500 owner me",
+            "alerts subscribe #sales weekdays at 8:30 min value 500 owner me",
             "alerts subscribe #enterprise weekly mon at 9:00 segment Enterprise quiet",
         ),
         verbs.SubscribeAlerts,
@@ -229,7 +292,7 @@ VERBS: tuple[VerbSpec, ...] = (
         "alerts test",
         "alerts test [<id>]",
         "Post a subscription's digest now, to check it reaches its channel.",
-        ("alerts test", "alerts test 3"),
+        ("alerts test 3",),
         verbs.PostAlertNow,
         alerts.post_now,
     ),
@@ -257,6 +320,26 @@ VERBS: tuple[VerbSpec, ...] = (
         ("audit", "audit last 30 days"),
         verbs.ShowAudit,
         privacy.audit_log,
+    ),
+    VerbSpec(
+        "people",
+        "people [add @handle <Slack member id> [full name] | remove @handle]",
+        "The people the console knows by name, for `owner @jane` (admins add and remove; "
+        "`crm directory sync` fills it from Slack).",
+        ("people", "people add @jane U024BE7LH Jane Roe", "people remove @jane"),
+        verbs.People,
+        directory.people,
+        ("person", "users"),
+    ),
+    VerbSpec(
+        "channels",
+        "channels [add #name <channel id> | remove #name]",
+        "The channels the console knows by name, for `alerts subscribe #sales` (admins add and "
+        "remove; `crm directory sync` fills it from Slack).",
+        ("channels", "channels add #sales C0123ABCD", "channels remove #sales"),
+        verbs.Channels,
+        directory.people,
+        ("channel",),
     ),
     VerbSpec(
         "help",

@@ -17,11 +17,13 @@ if TYPE_CHECKING:  # annotations only: results load without the domain or the mo
     from crm_core.interactions import FollowUp
     from crm_core.models import (
         AlertDelivery,
+        AlertFeedback,
         AlertSubscription,
         AnalyticsFit,
         AuditEvent,
         Contact,
         Customer,
+        DirectoryEntry,
         Interaction,
         NpsResponse,
         Purchase,
@@ -48,6 +50,23 @@ class Logged:
     customer: Customer
     # False when an earlier delivery of the same request already logged it.
     created: bool = True
+    # It happened earlier than it was logged ("yesterday"): the answer says when.
+    backdated: bool = False
+    # The follow-up's moment had already passed when it was set: it shows as overdue.
+    follow_up_passed: bool = False
+    # The note `undo <id>` (the Undo button) takes the write back with; None: not undoable.
+    undo_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReminderSet:
+    """A follow-up set without a log before it (remind me to call acme friday)."""
+
+    interaction: Interaction
+    customer: Customer
+    task: str  # "call about the renewal"
+    passed: bool = False  # the moment asked for had already passed
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,24 +88,28 @@ class Found:
 @dataclass(frozen=True)
 class CustomerAdded:
     customer: Customer
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
 class ContactAdded:
     contact: Contact
     customer: Customer
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
 class PurchaseRecorded:
     purchase: Purchase
     customer: Customer
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
 class NpsRecorded:
     response: NpsResponse
     customer: Customer
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +124,7 @@ class FollowUpList:
 class FollowUpDone:
     interaction: Interaction
     customer_name: str
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +200,8 @@ class ChurnList:
     totals: ValueTotals
     status: AnalyticsStatus
     threshold: float
+    owner_user_id: str | None = None
+    segment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +215,9 @@ class NpsReport:
     summary: NpsSummary
     trend: list[NpsMonth]
     days: int
+    # Set for a calendar period ("this quarter"): its name and first day.
+    period: str | None = None
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +247,7 @@ class AlertSubscribed:
     subscription: AlertSubscription
     schedule: str  # "every day at 09:00 (Europe/Paris)"
     next_post: datetime
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +266,7 @@ class AlertList:
 @dataclass(frozen=True)
 class AlertUnsubscribed:
     subscription: AlertSubscription
+    undo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -282,9 +313,57 @@ class AuditLog:
     days: int
 
 
+@dataclass(frozen=True)
+class FeedbackGiven:
+    """A rep's "Snooze 30 days" or "Not at risk" on a digest's customer, stored."""
+
+    feedback: AlertFeedback
+    customer_name: str
+    undo_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WriteUndone:
+    """A write taken back: what it was (action, kind of row) and the row, as it was or is."""
+
+    action: str
+    row: object
+    customer: Customer | None
+
+
+@dataclass(frozen=True)
+class InteractionEdited:
+    interaction: Interaction
+    customer: Customer
+    before: str  # the summary it had
+    undo_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InteractionDeleted:
+    interaction: Interaction  # as it was
+    customer: Customer
+    undo_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DirectoryListing:
+    kind: str  # "user" or "channel"
+    entries: list[DirectoryEntry]
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class DirectoryUpdated:
+    kind: str
+    entry: DirectoryEntry
+    removed: bool
+
+
 Result = (
     CustomerCard
     | Logged
+    | ReminderSet
     | Found
     | CustomerAdded
     | ContactAdded
@@ -314,6 +393,12 @@ Result = (
     | ForgetConfirm
     | Forgotten
     | AuditLog
+    | DirectoryListing
+    | DirectoryUpdated
+    | FeedbackGiven
+    | WriteUndone
+    | InteractionEdited
+    | InteractionDeleted
 )
 
 

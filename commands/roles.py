@@ -16,17 +16,25 @@ def admin_only(
     """None when the actor is an admin (the grant is audited with the action by the caller);
     otherwise a Problem saying why and who can, with the refusal audited at once (the
     command's own unit of work is rolled back)."""
-    actor = request.actor
-    if actor.role == "admin":
+    if request.actor.role == "admin":
         return None
+    named = request.settings.admins
+    who = f"the admins named in app.yaml ({', '.join(named)}) and " if named else ""
+    return refused(
+        request,
+        action,
+        target,
+        f"only an admin can {what}: {who}the workspace's own admins and owners can. "
+        "Ask one of them; this request was noted in the audit log.",
+    )
+
+
+def refused(request: Request, action: str, target: str | None, message: str) -> Problem:
+    """A refusal, audited at once in a unit of work of its own (the command's is rolled back)."""
+    actor = request.actor
     with unit_of_work(request.session.get_bind()) as session:
         audit.record(
             session, team_id=actor.team_id, user_id=actor.user_id, action="refused",
             target=target, allowed=False, detail={"wanted": action},
         )  # fmt: skip
-    named = request.settings.admins
-    who = f"the admins named in app.yaml ({', '.join(named)}) and " if named else ""
-    return Problem(
-        f"only an admin can {what}: {who}the workspace's own admins and owners can. "
-        "Ask one of them; this request was noted in the audit log."
-    )
+    return Problem(message)

@@ -14,6 +14,19 @@ class LogInteraction:
     customer: str | None
     summary: str
     follow_up: str | None = None
+    # When it happened, as typed ("yesterday", "on monday"); None: now.
+    occurred: str | None = None
+    # The when-phrase ended the customer's name ("acme yesterday"): a customer named so wins.
+    occurred_from_name: bool = False
+
+
+@dataclass(frozen=True)
+class Remind:
+    """remind me to call acme friday: a follow-up with nothing logged before it."""
+
+    action: str  # "call", "send", "follow up with"...
+    customer_and_rest: str  # "acme about the renewal", before the handler knows the name's end
+    when: str
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,8 @@ class AddCustomer:
     email: str | None = None
     owner: str | None = None
     segment: str | None = None
+    # `as new`: add it even though a customer of the same normalized name exists.
+    as_new: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +75,7 @@ class RecordNps:
 @dataclass(frozen=True)
 class ListFollowUps:
     scope: Literal["mine", "user", "today", "overdue", "all"] = "mine"
-    user_id: str | None = None
+    person: str | None = None  # as typed: @jane, a Slack mention, Jane Roe
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,8 @@ class ShowClv:
 @dataclass(frozen=True)
 class ShowChurnRisk:
     top: int = 10
-    owner: str | None = None  # "me" or a Slack mention
+    owner: str | None = None  # "me", a Slack mention or a name the directory knows
+    segment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,8 @@ class ShowRetention:
 class ShowNps:
     days: int = 90
     by: Literal["segment", "owner"] | None = None
+    # A calendar period instead of the last `days`: ("this" | "last", "month" | "quarter" | "year").
+    period: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +143,7 @@ class SubscribeAlerts:
     """alerts subscribe [#channel] [daily|weekdays|weekly mon] [at 9:00] [min value 500]
     [owner @u|segment x] [quiet]"""
 
-    channel_id: str | None = None  # None: the channel the command was typed in
+    channel: str | None = None  # as typed (#sales, a Slack link); None: where it was typed
     cadence: str = "daily"
     weekday: int | None = None
     time: str | None = None  # "HH:MM"; None: the default from app.yaml
@@ -167,12 +185,53 @@ class ForgetCustomer:
 
 
 @dataclass(frozen=True)
+class Undo:
+    """undo [<n>]: take back your latest write (or the one an Undo button names)."""
+
+    write_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EditInteraction:
+    """edit #12 <new summary>."""
+
+    interaction_id: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class DeleteInteraction:
+    """delete #12."""
+
+    interaction_id: int
+
+
+@dataclass(frozen=True)
+class People:
+    """people [add @jane U024BE7LH [Jane Roe] | remove @jane]: names the console knows."""
+
+    action: Literal["list", "add", "remove"] = "list"
+    handle: str | None = None  # add: the name to type; remove: @jane or the Slack id
+    slack_id: str | None = None
+    name: str | None = None
+    kind = "user"
+
+
+@dataclass(frozen=True)
+class Channels(People):
+    """channels [add #sales C0123ABCD | remove #sales]."""
+
+    kind = "channel"
+
+
+@dataclass(frozen=True)
 class ShowAudit:
     days: int = 7
 
 
 Command = (
     LogInteraction
+    | Remind
     | ShowCustomer
     | FindCustomers
     | AddCustomer
@@ -198,4 +257,9 @@ Command = (
     | ExportCustomer
     | ForgetCustomer
     | ShowAudit
+    | People
+    | Channels
+    | Undo
+    | EditInteraction
+    | DeleteInteraction
 )

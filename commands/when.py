@@ -73,6 +73,71 @@ def parse_when(text: str, *, now: datetime, prefer_future: bool = True) -> datet
     return value
 
 
+# When a part of a day happened, for "this morning" and the like.
+_PARTS_OF_DAY = {
+    "this morning": (0, time(9, 0)),
+    "this afternoon": (0, time(14, 0)),
+    "this evening": (0, time(18, 0)),
+    "tonight": (0, time(19, 0)),
+    "last night": (1, time(20, 0)),
+    "yesterday": (1, DEFAULT_TIME),
+    "last week": (7, DEFAULT_TIME),
+}
+_AGO = re.compile(
+    r"^(?P<n>\d+|an?|one|two|three|four)\s+(?P<unit>minute|min|hour|hr|day|week)s?\s+ago$"
+)
+_ABBREVIATED = {"min": "minute", "hr": "hour"}
+# A moment logged as past may be this much ahead of the clock (a rep rounding up).
+_SLACK = timedelta(minutes=10)
+OLDEST_YEARS = 10
+
+
+def parse_occurred(text: str, *, now: datetime) -> datetime:
+    """When something that already happened happened, in `now`'s time zone (aware):
+    yesterday, this morning, on monday (the last one before today), 2 days ago, Dec 3 (this
+    year's, or last year's when that is still to come), at 3pm. Refuses the future."""
+    raw = " ".join(text.strip().lower().rstrip(".").split())
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    day_part, clock = _split_time(raw)
+    day_part = day_part.rstrip(",").strip()
+    moment: datetime | None = None
+    if ago := _AGO.match(raw):
+        amount = _NUMBERS.get(ago["n"]) or int(ago["n"])
+        unit = _ABBREVIATED.get(ago["unit"], ago["unit"])
+        moment = now - relativedelta(**{_UNITS[unit]: amount})
+        if unit in ("day", "week"):
+            moment = _at(moment, clock or DEFAULT_TIME)
+    elif day_part in _PARTS_OF_DAY:
+        back, usual = _PARTS_OF_DAY[day_part]
+        moment = _at(today - timedelta(days=back), clock or usual)
+    elif day_part in ("", "today", "earlier today"):
+        moment = _at(today, clock) if clock else now
+    else:
+        words = day_part.split()
+        if words[:1] in (["on"], ["last"]):
+            words = words[1:]
+        if len(words) == 1 and words[0] in _WEEKDAYS:
+            back = (today.weekday() - _WEEKDAYS[words[0]]) % 7 or 7
+            moment = _at(today - timedelta(days=back), clock or DEFAULT_TIME)
+        else:
+            raw = raw.removeprefix("on ")
+            moment = parse_when(raw, now=now, prefer_future=False)
+            calendar_date = _named_day(day_part, today) is None and not _IN.match(raw)
+            if calendar_date and moment > now + _SLACK and not _YEAR.search(raw):
+                moment -= relativedelta(years=1)  # "Dec 3" in March: last December
+    if moment > now + _SLACK:
+        raise InvalidInput(
+            f"{text.strip()!r} is still to come: log what happened once it has, or set a "
+            f"follow-up instead (follow up {text.strip()})"
+        )
+    if moment < now - relativedelta(years=OLDEST_YEARS):
+        raise InvalidInput(
+            f"{text.strip()!r} is more than {OLDEST_YEARS} years ago; check the date "
+            "(e.g. yesterday, on monday, Dec 3, 2 days ago)"
+        )
+    return moment
+
+
 def _split_time(raw: str) -> tuple[str, time | None]:
     match = _TIME.search(raw)
     if not match or (not match["ampm"] and not match["m"] and " at " not in f" {raw}"):

@@ -17,7 +17,6 @@ from crm_core.errors import (
     Suggestion,
 )
 from crm_core.models import (
-    AnalyticsFit,
     Contact,
     Customer,
     CustomerMerge,
@@ -29,8 +28,11 @@ from crm_core.models import (
 )
 from crm_core.name_index import name_index, rank_names
 from crm_core.names import normalize_name
-from crm_core.purchase_summaries import rebuild_touched
+from crm_core.purchase_summaries import outdate_fits, rebuild_touched
 
+# `#42` or `customer #42`: a customer by id. Choices write the kind out, because in some
+# commands a bare `#N` means something else (`done #N` is a follow-up).
+_BY_ID = re.compile(r"(?:customer\s*)?#(\d{1,18})", re.I)
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _EDITABLE = {
     "name",
@@ -156,8 +158,13 @@ def find_exact(session: Session, *, team_id: str, text: str) -> list[Customer]:
 
 
 def _by_normalized_name(session: Session, *, team_id: str, text: str) -> list[Customer]:
+    """Customers whose normalized name is the text's; of several, those spelt exactly as
+    typed ("Fletcher LLC" beside "Fletcher PLC"), if any."""
     params = {"team_id": team_id, "normalized_name": normalize_name(text)}
-    return list(session.exec(_BY_NORMALIZED_NAME, params=params).all())
+    found = list(session.exec(_BY_NORMALIZED_NAME, params=params).all())
+    if len(found) > 1:
+        found = [c for c in found if _spelt(c.name) == _spelt(text)] or found
+    return found
 
 
 def search_customers(
@@ -166,6 +173,12 @@ def search_customers(
     """Customers whose name is like `text`, most similar first (similarity 0-100)."""
     index = name_index(session, team_id=team_id)
     return rank_names(index, text, limit=limit, score_cutoff=SUGGESTION_FLOOR)
+
+
+def customer_id_in(text: str) -> int | None:
+    """42 from `#42` or `customer #42`; None when the text names a customer otherwise."""
+    match = _BY_ID.fullmatch(text.strip())
+    return int(match[1]) if match else None
 
 
 def resolve_customer(session: Session, *, team_id: str, text: str) -> Customer:
@@ -178,8 +191,8 @@ def resolve_customer(session: Session, *, team_id: str, text: str) -> Customer:
     query = text.strip()
     if not query:
         raise InvalidInput("name a customer, e.g. customer Acme")
-    if re.fullmatch(r"#\d+", query):
-        return get_customer(session, team_id=team_id, customer_id=int(query[1:]))
+    if (by_id := customer_id_in(query)) is not None:
+        return get_customer(session, team_id=team_id, customer_id=by_id)
     by_external = find_by_external_id(session, team_id=team_id, external_id=query)
     if by_external is not None:
         return by_external
@@ -305,11 +318,7 @@ def merge_customers(
             PurchaseSummary.team_id == team_id, PurchaseSummary.customer_id == merge_id
         )
     )
-    session.execute(
-        update(AnalyticsFit)
-        .where(col(AnalyticsFit.team_id) == team_id)
-        .values(watermark_purchase_id=None)
-    )
+    outdate_fits(session, team_id=team_id)
     session.execute(
         delete(Customer).where(col(Customer.id) == merge_id, col(Customer.team_id) == team_id)
     )
@@ -321,6 +330,10 @@ def merge_customers(
     if record.moved_purchases:
         rebuild_touched(session, team_id=team_id, customer_ids=[keep_id])
     return record
+
+
+def _spelt(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 def _clean_name(name: str) -> str:

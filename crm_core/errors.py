@@ -54,8 +54,16 @@ class AmbiguousCustomer(CrmError):
         super().__init__(f"{query!r} could be any of: {names}")
 
 
+class InteractionNotFound(CrmError):
+    """No interaction with that number in the workspace."""
+
+
 class FollowUpNotFound(CrmError):
     """No open follow-up with that id in the workspace."""
+
+
+class UnknownName(CrmError):
+    """A person or channel named in chat that neither Slack's mention nor the directory says."""
 
 
 class SubscriptionNotFound(CrmError):

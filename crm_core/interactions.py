@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from crm_core.customers import get_customer
-from crm_core.errors import FollowUpNotFound, InvalidInput
+from crm_core.errors import FollowUpNotFound, InteractionNotFound, InvalidInput
 from crm_core.models import Customer, Interaction, InteractionKind, InteractionSource, utcnow
 
 SUMMARY_MAX = 40_000
@@ -169,6 +169,43 @@ def mark_follow_up_done(
         interaction.follow_up_done_at = now or utcnow()
         session.add(interaction)
         session.flush()
+    return interaction
+
+
+def get_interaction(session: Session, *, team_id: str, interaction_id: int) -> Interaction:
+    """The workspace's interaction with this number, or InteractionNotFound."""
+    interaction = session.get(Interaction, interaction_id)
+    if interaction is None or interaction.team_id != team_id:
+        raise InteractionNotFound(
+            f"there is no interaction #{interaction_id}; its number is on the customer's card "
+            "and in the confirmation of the log"
+        )
+    return interaction
+
+
+def set_summary(
+    session: Session, *, team_id: str, interaction_id: int, summary: str
+) -> Interaction:
+    """Replace what an interaction says (a correction; when and with whom stay)."""
+    interaction = get_interaction(session, team_id=team_id, interaction_id=interaction_id)
+    summary = summary.strip()
+    if not summary:
+        raise InvalidInput("say what it should read instead, e.g. edit #12 talked pricing")
+    if len(summary) > SUMMARY_MAX:
+        raise InvalidInput(
+            f"the summary is {len(summary):,} characters; the limit is {SUMMARY_MAX:,}"
+        )
+    interaction.summary = summary
+    session.add(interaction)
+    session.flush()
+    return interaction
+
+
+def delete_interaction(session: Session, *, team_id: str, interaction_id: int) -> Interaction:
+    """Remove an interaction (and the follow-up it carries) from the workspace."""
+    interaction = get_interaction(session, team_id=team_id, interaction_id=interaction_id)
+    session.delete(interaction)
+    session.flush()
     return interaction
 
 

@@ -19,8 +19,8 @@ class TopCustomer:
     customer_id: int
     name: str
     owner_user_id: str | None
-    orders: int
-    revenue: Decimal
+    orders: int  # refunds are no orders
+    revenue: Decimal  # net of refunds
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,12 @@ class WorkspaceOverview:
 
     customers: int
     contacts: int
-    purchases: int
+    purchases: int  # orders, as the analytics count them: amounts of zero or more
+    refunds: int
     interactions: int
     nps_responses: int
-    revenue: Decimal
-    first_purchase: datetime | None
+    revenue: Decimal  # net of refunds
+    first_purchase: datetime | None  # of an order, not a refund
     last_purchase: datetime | None
     top_customers: list[TopCustomer]
     follow_ups_today: list[FollowUp]
@@ -52,11 +53,14 @@ def workspace_overview(
             select(func.count()).select_from(table).where(table.team_id == team_id)
         ).one()
 
-    revenue, first, last = session.exec(
+    is_order = col(Purchase.amount) >= 0
+    revenue, orders, refunds, first, last = session.exec(
         select(
             func.coalesce(func.sum(Purchase.amount), 0),
-            func.min(Purchase.purchased_at),
-            func.max(Purchase.purchased_at),
+            func.coalesce(func.sum(case((is_order, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((is_order, 0), else_=1)), 0),
+            func.min(case((is_order, Purchase.purchased_at))),
+            func.max(case((is_order, Purchase.purchased_at))),
         ).where(Purchase.team_id == team_id)
     ).one()
     top_rows = session.exec(
@@ -64,7 +68,7 @@ def workspace_overview(
             Customer.id,
             Customer.name,
             Customer.owner_user_id,
-            func.count(Purchase.id),
+            func.sum(case((is_order, 1), else_=0)),
             func.sum(Purchase.amount),
         )
         .join(Purchase, col(Purchase.customer_id) == col(Customer.id))
@@ -82,14 +86,15 @@ def workspace_overview(
     return WorkspaceOverview(
         customers=count(Customer),
         contacts=count(Contact),
-        purchases=count(Purchase),
+        purchases=int(orders),
+        refunds=int(refunds),
         interactions=count(Interaction),
         nps_responses=count(NpsResponse),
         revenue=Decimal(revenue).quantize(Decimal("0.01")),
         first_purchase=as_utc(first) if first else None,
         last_purchase=as_utc(last) if last else None,
         top_customers=[
-            TopCustomer(i, n, o, c, Decimal(r).quantize(Decimal("0.01")))
+            TopCustomer(i, n, o, int(c), Decimal(r).quantize(Decimal("0.01")))
             for i, n, o, c, r in top_rows
         ],
         follow_ups_today=list_follow_ups(

@@ -27,9 +27,11 @@ from crm_core.models import (
     Interaction,
     NpsResponse,
     Purchase,
+    UndoableWrite,
     utcnow,
 )
 from crm_core.names import normalize_name
+from crm_core.undo import forget_customer_writes
 
 ERASED = "[erased]"
 
@@ -90,6 +92,7 @@ def export_customer(session: Session, *, team_id: str, customer_id: int) -> Cust
         "purchases": [_record(r) for r in _rows(session, Purchase, team_id, customer_id)],
         "nps_responses": [_record(r) for r in _rows(session, NpsResponse, team_id, customer_id)],
         "scores": [asdict(score)] if score is not None else [],
+        "kept_for_undo": [_record(r) for r in _rows(session, UndoableWrite, team_id, customer_id)],
         "merged_into_this_customer": [
             _record(r)
             for r in session.exec(
@@ -140,6 +143,7 @@ def forget_customer(session: Session, *, team_id: str, customer_id: int) -> Eras
         .where(CustomerMerge.team_id == team_id, CustomerMerge.kept_customer_id == customer_id)
         .values(merged_name=ERASED, merged_email=None, merged_external_id=None)
     ).rowcount
+    forget_customer_writes(session, team_id=team_id, customer_id=customer_id)
     name = f"Erased customer #{customer_id}"
     customer.name, customer.normalized_name = name, normalize_name(name)
     customer.email = customer.external_id = None

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlmodel import Session, col
 
 from crm_core.analytics.summary import period_index, period_index_sql
-from crm_core.models import Purchase, PurchaseSummary, PurchaseSummaryState
+from crm_core.models import AnalyticsFit, Purchase, PurchaseSummary, PurchaseSummaryState
 
 # Above this many customers a rebuild covers the whole workspace rather than a list of ids.
 _WHOLE_WORKSPACE = 5_000
@@ -94,6 +94,16 @@ def rebuild_touched(session: Session, *, team_id: str, customer_ids: Iterable[in
     state = session.get(PurchaseSummaryState, team_id)
     if state is not None:
         rebuild(session, team_id=team_id, unit=state.time_unit, customer_ids=customer_ids)
+
+
+def outdate_fits(session: Session, *, team_id: str) -> None:
+    """Make the workspace's fits stale, so the next request refreshes: purchases they saw
+    went away or moved (a merge, an undone purchase), which no newer purchase id shows."""
+    session.execute(
+        update(AnalyticsFit)
+        .where(col(AnalyticsFit.team_id) == team_id)
+        .values(watermark_purchase_id=None)
+    )
 
 
 def note_purchase(session: Session, purchase: Purchase) -> None:

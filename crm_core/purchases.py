@@ -34,7 +34,7 @@ def record_purchase(
         ).first()
         if existing is not None:
             return existing
-    value, written_currency = parse_amount(amount)
+    value, written_currency = parse_amount(amount, default_currency=currency or default_currency)
     if abs(value) >= AMOUNT_LIMIT:
         raise InvalidInput(
             f"{amount!r} is too large for an order; amounts stay under 1,000,000,000,000"

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     analytics: AnalyticsSettings = AnalyticsSettings()
     alerts: AlertSettings = AlertSettings()
     admins: list[str] = []
+    # How long a write made in chat can be taken back with `undo` (or its Undo button).
+    undo_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
 
     @field_validator("database_url")
     @classmethod

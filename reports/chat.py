@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any
 
@@ -20,16 +21,21 @@ from reports.action_ids import LOG_BUTTON, RUN_COMMAND
 from reports.mrkdwn import truncate
 from reports.templating import environment, slack_environment
 
+UNDO_HINT = "(Type `undo` to take it back.)"
+
 
 def template_name(result: object) -> str:
     """CustomerCard -> customer_card."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(result).__name__).lower()
 
 
-def render_text(answer: results.Answer, tz: tzinfo) -> str:
-    """The answer as terminal text."""
+def render_text(answer: results.Answer, tz: tzinfo, names: Mapping[str, str] | None = None) -> str:
+    """The answer as terminal text; `names` shows Slack ids as people's names ("Jane Roe")."""
     template = environment().get_template(f"text/{template_name(answer.result)}.txt.j2")
-    return template.render(r=answer.result, tz=tz).rstrip() + "\n"
+    text = template.render(r=answer.result, tz=tz, names=names or {}).rstrip() + "\n"
+    if getattr(answer.result, "undo_id", None):
+        text += UNDO_HINT + "\n"
+    return text
 
 
 def render_message(
@@ -48,7 +54,10 @@ def render_message(
     )
     mrkdwn = mrkdwn.replace("&#39;", "'").replace("&#34;", '"')  # markupsafe's, not Slack's
     blocks = _blocks(mrkdwn)
-    blocks.append(blockkit.actions(_buttons(result)))
+    buttons = _buttons(result)
+    if undo_id := getattr(result, "undo_id", None):  # only its author can use it (crm_core.undo)
+        buttons.append(_run("Undo", f"undo {undo_id}"))
+    blocks.append(blockkit.actions(buttons))
     return blockkit.message(_fallback(mrkdwn), blocks, surface=surface)
 
 
@@ -122,6 +131,11 @@ def _buttons(result: object) -> list[blockkit.Block]:
             if interaction.follow_up_at and not interaction.follow_up_done:
                 buttons.append(_run("Mark follow-up done", f"done #{interaction.id}"))
             return buttons
+        case results.ReminderSet(interaction=interaction, customer=customer):
+            return [
+                _run("Open 360", f"customer #{customer.id}"),
+                _run("Mark done", f"done #{interaction.id}"),
+            ]
         case results.Found(matches=matches):
             return [_run(f"Open {m.name}", f"customer #{m.customer_id}") for m in matches]
         case (

@@ -7,7 +7,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 from reports.mrkdwn import mention
 
@@ -26,6 +27,19 @@ def number(value: int | float | Decimal) -> str:
     return f"{value:,}"
 
 
+def plural(
+    count: int | float | Decimal,
+    singular: str,
+    plural_form: str | None = None,
+    *,
+    show_count: bool = True,
+) -> str:
+    """1 -> "1 customer", 2317 -> "2,317 customers"; irregular forms (or a verb that must
+    agree) given whole: plural(n, "customer has", "customers have")."""
+    word = singular if abs(count) == 1 else (plural_form or f"{singular}s")
+    return f"{number(count)} {word}" if show_count else word
+
+
 def local_time(value: datetime | None, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time as the viewer reads it."""
     return "–" if value is None else value.astimezone(tz).strftime(fmt)
@@ -33,6 +47,16 @@ def local_time(value: datetime | None, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") 
 
 def local_date(value: datetime | None, tz: tzinfo) -> str:
     return local_time(value, tz, "%Y-%m-%d")
+
+
+# The filters both environments share; each adds its own `mention`.
+_FILTERS = {
+    "money": money,
+    "number": number,
+    "plural": plural,
+    "local_time": local_time,
+    "local_date": local_date,
+}
 
 
 @cache
@@ -46,10 +70,18 @@ def environment(autoescape: bool = False) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(money=money, number=number, local_time=local_time, local_date=local_date)
-    # In a terminal a Slack user is shown by id (Slack's mention filter is reports.mrkdwn's).
-    env.filters["mention"] = lambda user_id: user_id or "nobody"
+    env.filters.update(_FILTERS)
+    # In a terminal a Slack user is shown by name where the directory knows them, else by id
+    # (Slack's own mention filter is reports.mrkdwn's).
+    env.filters["mention"] = _named
     return env
+
+
+@pass_context
+def _named(context: Context, user_id: str | None, nobody: str = "nobody") -> str:
+    if not user_id:
+        return nobody
+    return context.get("names", {}).get(user_id, user_id)
 
 
 def render_text(template: str, **context: Any) -> str:
@@ -67,7 +99,5 @@ def slack_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        money=money, number=number, local_time=local_time, local_date=local_date, mention=mention
-    )
+    env.filters.update(_FILTERS, mention=mention)
     return env

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from commands import Actor, Backend, dispatch
+from commands.console import shown
 from commands.results import Answer
 from crm_core.settings import Settings
-from reports.chat import render_message, render_text
+from reports.chat import render_message
 
 NEW_YORK = ZoneInfo("America/New_York")
 # A Tuesday, mid-afternoon in New York.
@@ -45,7 +46,8 @@ class ChatBot:
 
     def exec(self, text: str, **actor_changes) -> str:
         """What the console prints for `text`."""
-        return render_text(self.ask(text, **actor_changes), self.tz)
+        answer = self.ask(text, **actor_changes)
+        return shown(answer, replace(self.actor(**actor_changes), tz=self.tz), self.backend)
 
     def slack(self, text: str, **actor_changes) -> dict:
         """The Block Kit message Slack would get for `text`."""

@@ -154,6 +154,8 @@ class SlackEmulator:
             "views.update": self._view,
             "views.push": self._view,
             "users.info": self._users_info,
+            "users.list": self._users_list,
+            "conversations.list": self._conversations_list,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": self._connections_open,
@@ -728,6 +730,39 @@ class SlackEmulator:
         user_id = call.args.get("user")
         if not user_id:
             return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": self._user(user_id)}
+
+    def _users_list(self, call: Call) -> dict[str, Any]:
+        """The configured users and Slackbot (as on Slack: an id of its own, not `is_bot`),
+        a page of `limit` at a time with Slack's cursor."""
+        with self._changed:
+            ids = list(self.users)
+        members = [self._user(user_id) for user_id in ids] + [
+            {**self._user("USLACKBOT"), "name": "slackbot", "real_name": "Slackbot",
+             "profile": {"real_name": "Slackbot", "display_name": "Slackbot"}}
+        ]  # fmt: skip
+        page, cursor = _page(members, call.args)
+        return {
+            "ok": True,
+            "members": page,
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    def _conversations_list(self, call: Call) -> dict[str, Any]:
+        """The configured channels, as conversations.info shows them, a page at a time."""
+        with self._changed:
+            ids = list(self.channels)
+        channels = [
+            self._conversations_info(Call("conversations.info", {"channel": channel_id}))["channel"]
+            for channel_id in ids
+        ]
+        if _is_true(call.args.get("exclude_archived")):
+            channels = [c for c in channels if not c.get("is_archived")]
+        page, cursor = _page(channels, call.args)
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _user(self, user_id: str) -> dict[str, Any]:
         overrides = self.users.get(user_id, {})
         tz = overrides.get("tz", DEFAULT_TZ)
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
@@ -744,7 +779,7 @@ class SlackEmulator:
             "profile": {"real_name": name, "display_name": name},
             **overrides,
         }
-        return {"ok": True, "user": user}
+        return user
 
     def _get_upload_url(self, call: Call) -> dict[str, Any]:
         filename, length = call.args.get("filename"), call.args.get("length")
@@ -836,6 +871,15 @@ def _missing_message_args(args: dict[str, Any]) -> dict[str, Any] | None:
     if not any(args.get(name) for name in ("text", "blocks", "attachments")):
         return {"ok": False, "error": "no_text"}
     return None
+
+
+def _page(items: list[dict[str, Any]], args: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """`limit` items from Slack's opaque `cursor` on (here: the offset), and the next cursor
+    ("" on the last page)."""
+    start = int(args.get("cursor") or 0)
+    limit = int(args.get("limit") or 100)
+    end = start + limit
+    return items[start:end], (str(end) if end < len(items) else "")
 
 
 def _is_true(value: Any) -> bool:

@@ -99,7 +99,7 @@ def test_bad_subscriptions_say_what_to_type(bot):
     for line, expected in [
         ("alerts subscribe C0SALES01 at 25:00", "hours go from 0 to 23"),
         ("alerts subscribe C0SALES01 min value lots", "is not an amount"),
-        ("alerts subscribe #general", "pick it from the list Slack shows"),
+        ("alerts subscribe #general", "channels add #general <its channel id>"),
         ("alerts subscribe C0SALES01 weekly someday", "is not a day of the week"),
         ("alerts subscribe", "which channel?"),
         ("alerts unsubscribe 99", "no alert subscription #99"),

@@ -94,7 +94,21 @@ def test_snooze_button_stores_feedback_for_the_clicker(slack, emulator, engine):
     with unit_of_work(engine) as session:
         [feedback] = session.exec(select(AlertFeedback)).all()
     assert (feedback.customer_id, feedback.kind, feedback.user_id) == (1, "snooze", "U0REP0001")
+    [undo] = [
+        element
+        for block in answer.json("blocks")
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["text"]["text"] == "Undo"
+    ]
+    slack.click(undo["action_id"], undo["value"], response_url=emulator.response_url("undo"))
+    undone = emulator.wait_for("response_url", count=2)[-1]
+    assert 'Undid your "snooze"' in undone.args["text"]
+    with unit_of_work(engine) as session:
+        assert session.exec(select(AlertFeedback)).all() == []
+    slack.click("crm_snooze:1", "1", response_url=emulator.response_url("again"))
+    emulator.wait_for("response_url", count=3)
     # A customer of another workspace cannot be snoozed from this one.
     slack.click("crm_snooze:1", "1", response_url=emulator.response_url("other"), team="T2")
-    answer = emulator.wait_for("response_url", count=2)[-1]
+    answer = emulator.wait_for("response_url", count=4)[-1]
     assert "could not record" in answer.args["text"]

@@ -89,7 +89,7 @@ def test_too_few_repeat_customers_fall_back_to_the_historic_formula(session):
     fit = refresh_scores(
         session, team_id="T1", settings=SETTINGS, now=datetime(2026, 5, 1, tzinfo=UTC)
     )
-    assert fit.method == HISTORIC and "only 1 customers bought more than once" in fit.reason
+    assert fit.method == HISTORIC and "only 1 customer bought more than once" in fit.reason
     [score] = scores(session)
     # 2 orders averaging $200 over the 17 weeks of tenure from the week of January 1st to
     # the week of May 1st (4.345 weeks a month): 2 / 3.91 orders a month for 12 months.

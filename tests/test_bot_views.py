@@ -257,3 +257,27 @@ def test_a_customer_of_another_workspace_cannot_be_picked(slack, engine):
     assert reply.json()["response_action"] == "errors"
     assert views.CUSTOMER_BLOCK in reply.json()["errors"]
     assert len(stored(engine)) == before
+
+
+def undo_button(blocks: list[dict]) -> dict:
+    [button] = [
+        element
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["text"]["text"] == "Undo"
+    ]
+    return button
+
+
+def test_a_logged_form_can_be_undone_from_its_confirmation(slack, emulator, engine, acme):
+    before = len(stored(engine))
+    body = submission(acme, summary="wrong customer", day=None, view_id="V0UNDO")
+    assert slack.interaction(body).status == 200
+    assert len(stored(engine)) == before + 1
+    [confirmation] = emulator.wait_for("chat.postMessage")
+    button = undo_button(confirmation.json("blocks"))
+    slack.click(button["action_id"], button["value"], response_url=emulator.response_url("u"))
+    [undone] = emulator.wait_for("response_url")
+    assert "Undid your log" in undone.args["text"]
+    assert len(stored(engine)) == before

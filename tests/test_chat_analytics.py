@@ -60,7 +60,7 @@ def test_churn_of_one_owner(bot, engine):
     assert len(bot.result.items) == 50 and any(
         item.value.owner_user_id != bot.user_id for item in bot.result.items
     )
-    assert "not a Slack user" in bot.exec("churn owner bob")
+    assert "I don't know who 'bob' is" in bot.exec("churn owner bob")
 
 
 def test_slack_never_fits_but_says_how_fresh_the_scores_are(bot, engine):

@@ -136,7 +136,8 @@ def test_add_customer_with_email_owner_mention_and_segment(bot, engine):
     again = bot.exec("add customer umbrella health")
     assert isinstance(bot.result, Problem) and "is already a customer" in again
     bad = bot.exec("add customer Initech owner jane")
-    assert "'jane': not a Slack user" in bad and "Usage: add customer" in bad
+    assert "I don't know who 'jane' is" in bad and "people add @jane" in bad
+    assert "Usage: add customer" in bad
     mine = bot.exec("add customer Hooli")
     assert "owner U0REP0001" in mine  # the one who adds it owns it
 
@@ -150,3 +151,32 @@ def test_add_contact_to_a_customer(bot, engine):
     assert "Wile E. Coyote, Buyer <wile@acme.com> +1 555 0100" in bot.exec("customer acme")
     assert "say who and where" in bot.exec("add contact Jane")
     assert "not an email address" in bot.exec("add contact Road Runner to acme email beep")
+
+
+def test_a_company_whose_name_reads_like_anothers_can_be_added_as_new(bot, engine):
+    bot.exec("add customer Simpson Inc")
+    out = bot.exec("add customer Simpson")
+    assert isinstance(bot.result, Problem) and "Simpson Inc is already a customer (#1)" in out
+    assert [c.command for c in bot.result.choices] == [
+        "customer #1",
+        "add customer Simpson as new",
+    ]
+    added = bot.exec(bot.result.choices[1].command)
+    assert "Added customer Simpson (#2)" in added
+    assert "Simpson Inc" in bot.exec("customer simpson inc")  # spelt as typed: no question
+    bot.exec("customer simpson co")
+    assert isinstance(bot.result, DidYouMean)
+
+
+def test_find_names_the_customer_of_a_contact_before_names_merely_alike(bot, engine):
+    for n in range(12):  # enough look-alike names to fill a whole answer
+        bot.exec(f"add customer Jane Rowe Trading {n}")
+    bot.exec("add customer Simpson Inc")
+    bot.exec("add contact Jane Roe to simpson")
+    out = bot.exec("find Jane Roe")
+    assert isinstance(bot.result, Found)
+    assert bot.result.matches[0].name == "Simpson Inc", out
+    assert "(by contact Jane Roe)" in out
+    bot.exec("add contact Ann 100 percent sure to simpson")
+    bot.exec("find 100%_sure")  # LIKE's wildcards, typed, are text and match no contact
+    assert not [m for m in bot.result.matches if m.matched_on.startswith("contact")]

@@ -104,7 +104,7 @@ def test_two_close_customers_are_never_guessed(bot, engine):
     out = bot.exec("log call with acme ro: hello")
     assert isinstance(bot.result, DidYouMean)
     commands = [c.command for c in bot.result.choices]
-    assert any(c.startswith("log call with #") and c.endswith(": hello") for c in commands)
+    assert any(c.startswith("log call with customer #") and c.endswith(": hello") for c in commands)
     assert "Did you mean" in out and interactions(engine) == []
     bot.exec(commands[0])  # picking a choice logs it
     assert len(interactions(engine)) == 1

@@ -249,7 +249,7 @@ def test_customers_import_adds_then_updates_and_reimport_changes_nothing(engine,
         ("id,name\nC1,Acme\nC1,Other\n", "line 3, column 'id': id 'C1' is also on line 2"),
         ("id,name\nC1,\n", "line 2, column 'name': the name is empty"),
         ("name,email\nAcme,not-an-email\n", "'not-an-email' is not an email address"),
-        ("name,owner\nAcme,alice\n", "'alice' is not a Slack user id"),
+        ("name,owner\nAcme,alice\n", "'alice' is not a Slack user id or a name in the"),
         ("name\nAcme\nACME Inc.\n", "add an id column to tell them apart"),
         ("email\nx@y.com\n", "no column for name"),
     ],
@@ -275,7 +275,8 @@ def test_interactions_import_with_follow_ups_and_idempotency(engine, tmp_path):
         rows = session.exec(select(Interaction).order_by(Interaction.occurred_at)).all()
     assert [r.kind for r in rows] == ["call", "email", "meeting"]
     assert all(r.source == "import" for r in rows)
-    assert rows[0].follow_up_at == datetime(2024, 1, 8, tzinfo=UTC) and not rows[0].follow_up_done
+    assert rows[0].follow_up_at == datetime(2024, 1, 8, 9, tzinfo=UTC)  # 9:00, as in chat
+    assert not rows[0].follow_up_done
     assert rows[1].follow_up_at is None and rows[1].author_user_id is None
     assert rows[2].follow_up_done
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
@@ -21,10 +21,11 @@ from bot.client import permalink
 from bot.identity import slack_actor, team_of
 from bot.slack_ids import LOG_GLOBAL_SHORTCUT, LOG_MESSAGE_SHORTCUT, action_ids
 from commands.results import Answer, Logged
+from crm_core import undo
 from crm_core.customers import get_customer, search_customers
 from crm_core.db import unit_of_work
 from crm_core.errors import CrmError
-from crm_core.interactions import log_interaction
+from crm_core.interactions import find_logged, log_interaction
 from reports import views
 from reports.action_ids import LOG_BUTTON
 from reports.chat import render_message
@@ -94,6 +95,8 @@ def register(app: App, context: BotContext) -> None:
             with unit_of_work(context.backend.engine) as session:
                 # The picked customer must be one of this workspace's.
                 picked = get_customer(session, team_id=team_id, customer_id=int(customer))
+                key = f"slack-view:{view['id']}"
+                earlier = find_logged(session, team_id=team_id, key=key)
                 interaction = log_interaction(
                     session,
                     team_id=team_id,
@@ -104,9 +107,16 @@ def register(app: App, context: BotContext) -> None:
                     source="slack",
                     permalink=metadata.get("permalink"),
                     follow_up_at=follow_up_at,
-                    idempotency_key=f"slack-view:{view['id']}",
+                    idempotency_key=key,
                 )
-                logged = Logged(interaction, picked)
+                noted = None
+                if earlier is None:  # a submission sent twice is confirmed, not noted, twice
+                    noted = undo.remember(
+                        session, team_id=team_id, user_id=user_id, action="log",
+                        row=interaction, customer_id=picked.id, now=actor.now,
+                        window=timedelta(minutes=context.backend.settings.undo_minutes),
+                    ).id  # fmt: skip
+                logged = Logged(interaction, picked, created=earlier is None, undo_id=noted)
         except CrmError as exc:
             ack(response_action="errors", errors={views.CUSTOMER_BLOCK: str(exc)[:150]})
             return

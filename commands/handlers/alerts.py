@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from commands import people
 from commands.handlers.analytics import scores_status
-from commands.parser import user_id
 from commands.request import Request
 from commands.results import (
     AlertDigest,
@@ -22,7 +22,7 @@ from commands.verbs import (
     SubscribeAlerts,
     UnsubscribeAlerts,
 )
-from crm_core import audit
+from crm_core import audit, directory
 from crm_core.alerts import claims, subscriptions
 from crm_core.alerts.digest import DigestFilter, build_digest
 from crm_core.alerts.schedule import Schedule
@@ -31,7 +31,7 @@ from crm_core.models import AlertSubscription
 
 def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | Problem:
     actor, settings = request.actor, request.settings
-    channel_id = command.channel_id or actor.channel_id
+    channel_id = people.channel(request, command.channel) if command.channel else actor.channel_id
     if channel_id is None:
         return Problem(
             "which channel? name it, e.g. alerts subscribe #sales-alerts (from Slack, the "
@@ -60,9 +60,11 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
                 "(type `/invite @CRM` in that channel), then subscribe again"
             )
         channel_name = channel.name
-    owner = command.owner
-    if owner is not None:
-        owner = actor.user_id if owner.lower() in ("me", "@me") else user_id(owner)
+    elif known := directory.lookup_id(
+        request.session, team_id=actor.team_id, kind="channel", slack_id=channel_id
+    ):
+        channel_name = known.handle
+    owner = people.person(request, command.owner) if command.owner else None
     schedule = Schedule(
         cadence=command.cadence,
         local_time=command.time or settings.alerts.default_time,
@@ -88,7 +90,10 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
         request.session, team_id=actor.team_id, user_id=actor.user_id, action="subscribe",
         target=f"alerts #{subscription.id} to channel {channel_id}", at=actor.now,
     )  # fmt: skip
-    return AlertSubscribed(subscription, schedule.describe(), schedule.next_slot(actor.now))
+    undo_id = request.remember("subscribe", subscription)
+    return AlertSubscribed(
+        subscription, schedule.describe(), schedule.next_slot(actor.now), undo_id
+    )
 
 
 def list_all(command: ListAlerts, request: Request) -> AlertList:
@@ -116,7 +121,7 @@ def unsubscribe(command: UnsubscribeAlerts, request: Request) -> AlertUnsubscrib
         request.session, team_id=request.team_id, user_id=request.actor.user_id,
         action="unsubscribe", target=f"alerts #{subscription.id}", at=request.actor.now,
     )  # fmt: skip
-    return AlertUnsubscribed(subscription)
+    return AlertUnsubscribed(subscription, request.remember("unsubscribe", subscription))
 
 
 def preview(command: PreviewAlerts, request: Request) -> AlertDigest | Problem:
@@ -156,7 +161,8 @@ def post_now(command: PostAlertNow, request: Request) -> AlertPosted | Problem:
 
 
 def _chosen(request: Request, subscription_id: int | None) -> AlertSubscription | None:
-    """The subscription named, else this channel's first one, else None (the whole team)."""
+    """The subscription named, else this channel's first one, else the workspace's only one
+    (the console types in no channel), else None (the whole team)."""
     session, actor = request.session, request.actor
     if subscription_id is not None:
         return subscriptions.get_subscription(
@@ -168,4 +174,6 @@ def _chosen(request: Request, subscription_id: int | None) -> AlertSubscription 
         )
         if here:
             return here[0]
-    return None
+        return None
+    every = subscriptions.list_subscriptions(session, team_id=actor.team_id)
+    return every[0] if len(every) == 1 else None

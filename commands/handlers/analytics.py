@@ -7,7 +7,7 @@ refresh`, and the bot's scheduler) refresh when purchases arrived after the last
 
 from __future__ import annotations
 
-from commands.parser import user_id
+from commands import people
 from commands.request import Request
 from commands.results import (
     AnalyticsStatus,
@@ -92,12 +92,13 @@ def churn(command: ShowChurnRisk, request: Request) -> ChurnList | Problem:
         alive_threshold=threshold,
         limit=command.top,
         now=request.actor.now,
-        owner_user_id=_owner_id(command.owner, request),
+        owner_user_id=(owner := _owner_id(command.owner, request)),
+        segment=command.segment,
     )
     totals = values.value_totals(
         request.session, team_id=request.team_id, alive_threshold=threshold, fit=status.fit
     )
-    return ChurnList(items, totals, status, threshold)
+    return ChurnList(items, totals, status, threshold, owner, command.segment)
 
 
 def cac(command: ShowCac, request: Request) -> CacTable:
@@ -107,7 +108,5 @@ def cac(command: ShowCac, request: Request) -> CacTable:
 
 
 def _owner_id(owner: str | None, request: Request) -> str | None:
-    """`me` is the asker; otherwise the mentioned user."""
-    if not owner:
-        return None
-    return request.actor.user_id if owner.lower() in ("me", "@me") else user_id(owner)
+    """`me` is the asker; otherwise the person named."""
+    return people.person(request, owner) if owner else None

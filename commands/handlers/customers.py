@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from commands.parser import user_id
+from commands import people
 from commands.request import Request
 from commands.results import (
     Choice,
@@ -35,6 +35,8 @@ def show(command: ShowCustomer, request: Request) -> CustomerCard:
 
 
 def find(command: FindCustomers, request: Request) -> Found:
+    """Customers by external id, email, name and contact: close names first, then the
+    customers of contacts whose name or email holds the text, then names merely alike."""
     session, team_id, text = request.session, request.team_id, command.text
     found: dict[int, FoundCustomer] = {}
 
@@ -55,8 +57,11 @@ def find(command: FindCustomers, request: Request) -> Found:
     if "@" in text:
         for customer in customers.find_by_email(session, team_id=team_id, email=text):
             keep(customer, "email")
+    ranked = []
     if "@" not in text:  # an address is no name; similar-looking names would only be noise
         ranked = customers.search_customers(session, team_id=team_id, text=text, limit=FIND_LIMIT)
+    by_id = {}
+    if ranked:
         by_id = {
             c.id: c
             for c in session.exec(
@@ -67,46 +72,49 @@ def find(command: FindCustomers, request: Request) -> Found:
                 )
             )
         }
-        for suggestion in ranked:
+    for suggestion in ranked:
+        if suggestion.score >= customers.CLEAR_MATCH:
             keep(by_id[suggestion.customer_id], "name")
-    needle = f"%{text.lower()}%"
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    needle = f"%{escaped}%"
     contacts = session.exec(
         select(Contact, Customer)
         .join(Customer, col(Customer.id) == col(Contact.customer_id))
         .where(
             Contact.team_id == team_id,
-            or_(func.lower(Contact.name).like(needle), func.lower(Contact.email).like(needle)),
+            or_(
+                func.lower(Contact.name).like(needle, escape="\\"),
+                func.lower(Contact.email).like(needle, escape="\\"),
+            ),
         )
+        .order_by(func.lower(Contact.name) != text.lower(), col(Contact.id))
         .limit(FIND_LIMIT)
     ).all()
     for contact, customer in contacts:
         keep(customer, f"contact {contact.name}")
+    for suggestion in ranked:
+        keep(by_id[suggestion.customer_id], "name")
     return Found(text, list(found.values()))
 
 
 def add_customer(command: AddCustomer, request: Request) -> CustomerAdded | Problem:
     session, team_id = request.session, request.team_id
-    owner = None
-    if command.owner:
-        owner = (
-            request.actor.user_id
-            if command.owner.lower() in ("me", "@me")
-            else user_id(command.owner)
-        )
-        if owner is None:
-            return Problem(
-                f"{command.owner!r}: not a Slack user; mention one (owner @jane) or write owner me",
-                usage="add customer <name> [email <address>] [owner @user] [segment <segment>]",
-            )
+    owner = people.person(request, command.owner) if command.owner else None
     same = session.exec(
         select(Customer).where(
             Customer.team_id == team_id, Customer.normalized_name == normalize_name(command.name)
         )
     ).first()
-    if same is not None:
+    if same is not None and not command.as_new:
+        add_anyway = f"{request.text.rstrip()} as new"
         return Problem(
-            f"{same.name} is already a customer (#{same.id}); nothing was added",
-            choices=[Choice(f"Open {same.name}", f"customer #{same.id}")],
+            f"{same.name} is already a customer (#{same.id}), and {command.name} reads as the "
+            f"same name; nothing was added. If {command.name} is another company, type "
+            f"`{add_anyway}`",
+            choices=[
+                Choice(f"Open {same.name}", f"customer #{same.id}"),
+                Choice(f"Add {command.name} as a new customer", add_anyway),
+            ],
         )
     customer = customers.create_customer(
         session,
@@ -116,7 +124,9 @@ def add_customer(command: AddCustomer, request: Request) -> CustomerAdded | Prob
         owner_user_id=owner or request.actor.user_id,
         segment=command.segment,
     )
-    return CustomerAdded(customer)
+    return CustomerAdded(
+        customer, request.remember("add customer", customer, customer_id=customer.id)
+    )
 
 
 def add_contact(command: AddContact, request: Request) -> ContactAdded:
@@ -131,4 +141,5 @@ def add_contact(command: AddContact, request: Request) -> ContactAdded:
         phone=command.phone,
         role=command.role,
     )
-    return ContactAdded(contact, customer)
+    undo_id = request.remember("add contact", contact, customer_id=customer.id)
+    return ContactAdded(contact, customer, undo_id)

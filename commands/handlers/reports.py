@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from commands.request import Request
 from commands.results import ChurnRates, CohortReport, NpsReport, ParetoReport, SegmentsReport
@@ -16,11 +18,28 @@ COHORT_MONTHS = 24
 def nps_report(command: ShowNps, request: Request) -> NpsReport:
     end = request.actor.now
     start = end - timedelta(days=command.days)
+    if command.period:
+        start, end = calendar_period(*command.period, now=request.actor.local_now)
     summary = nps.nps_summary(
         request.session, team_id=request.team_id, start=start, end=end, by=command.by
     )
     trend = nps.nps_trend(request.session, team_id=request.team_id, start=start, end=end)
-    return NpsReport(summary, trend, command.days)
+    if not command.period:
+        return NpsReport(summary, trend, command.days)
+    days = max(1, (end - start).days)
+    return NpsReport(summary, trend, days, " ".join(command.period), start)
+
+
+def calendar_period(which: str, unit: str, *, now: datetime) -> tuple[datetime, datetime]:
+    """The start and end of this (to now) or the last whole month, quarter or year, in the
+    asker's time zone."""
+    months = {"month": 1, "quarter": 3, "year": 12}[unit]
+    first_month = (now.month - 1) // months * months + 1
+    start = now.replace(month=first_month, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if which == "this":
+        return start, now
+    previous = start - relativedelta(months=months)
+    return previous.replace(tzinfo=now.tzinfo), start
 
 
 def churn_rate(command: ShowChurnRate, request: Request) -> ChurnRates:

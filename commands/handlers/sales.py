@@ -27,7 +27,8 @@ def purchase(command: RecordPurchase, request: Request) -> PurchaseRecorded:
         default_currency=request.settings.default_currency,
         purchased_at=when,
     )
-    return PurchaseRecorded(recorded, customer)
+    undo_id = request.remember("purchase", recorded, customer_id=customer.id)
+    return PurchaseRecorded(recorded, customer, undo_id)
 
 
 def nps(command: RecordNps, request: Request) -> NpsRecorded:
@@ -43,4 +44,5 @@ def nps(command: RecordNps, request: Request) -> NpsRecorded:
         responded_at=request.actor.now,
         author_user_id=request.actor.user_id,
     )
-    return NpsRecorded(response, customer)
+    undo_id = request.remember("nps", response, customer_id=customer.id)
+    return NpsRecorded(response, customer, undo_id)

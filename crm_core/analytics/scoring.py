@@ -144,7 +144,8 @@ def _model_predictions(
         fit.method, fit.reason = (
             HISTORIC,
             (
-                f"only {fit.repeat_customers} customers bought more than once "
+                f"only {fit.repeat_customers} "
+                f"{'customer' if fit.repeat_customers == 1 else 'customers'} bought more than once "
                 f"(BG/NBD needs {settings.min_repeat_customers}, analytics.min_repeat_customers)"
             ),
         )

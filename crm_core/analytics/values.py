@@ -195,14 +195,17 @@ def at_risk(
     limit: int = 10,
     now: datetime,
     owner_user_id: str | None = None,
+    segment: str | None = None,
 ) -> list[AtRisk]:
     """Customers whose P(alive) is under the threshold, most value at risk first, from the
-    scores of `fit` (the workspace's latest)."""
+    scores of `fit` (the workspace's latest), optionally of one owner or segment."""
     team_id = fit.team_id
     query, score = _values_query(team_id)
     where = [score.c.p_alive < alive_threshold]
     if owner_user_id:
         where.append(Customer.owner_user_id == owner_user_id)
+    if segment:
+        where.append(func.lower(Customer.segment) == segment.lower())
     # The stored ranking holds the customers under the fit's threshold: a higher one needs all.
     stored = fit.at_risk_threshold is not None and alive_threshold <= fit.at_risk_threshold
     values = _ranked(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import tzinfo
 from pathlib import Path
 
+import pandas as pd
 from sqlmodel import Session
 
-from crm_core.importing.columns import KINDS, map_columns
+from crm_core.importing.columns import map_columns
 from crm_core.importing.customers import load_customers
 from crm_core.importing.errors import ImportFailed, RowError
 from crm_core.importing.interactions import load_interactions
@@ -16,6 +17,7 @@ from crm_core.importing.parsing import CellParser
 from crm_core.importing.purchases import load_purchases
 from crm_core.importing.reading import read_csv
 from crm_core.importing.summary import ImportSummary
+from crm_core.importing.synonyms import KINDS
 from crm_core.importing.writing import Progress
 
 __all__ = ["KINDS", "ImportFailed", "ImportSummary", "RowError", "import_csv"]
@@ -30,42 +32,62 @@ def import_csv(
     tz: tzinfo,
     default_currency: str,
     dayfirst: bool = False,
+    decimal_comma: bool | None = None,
     on_progress: Progress | None = None,
 ) -> ImportSummary:
     """Import one CSV file of `kind` (customers, purchases, interactions or nps).
 
     Every row is checked before anything is written: if one is bad, ImportFailed lists the
     first 20 bad rows and the session is left untouched. Importing the same file again adds
-    nothing. The caller commits.
+    nothing. Amounts are read with the decimal mark the file shows (refused when it shows
+    both or cannot tell); `decimal_comma` True or False reads them all one way. The summary
+    names the columns the import did not read. The caller commits.
     """
     if kind not in KINDS:
         raise ImportFailed(f"cannot import {kind!r}; choose one of: {', '.join(KINDS)}")
     frame = read_csv(path)
     if frame.empty:
         raise ImportFailed(f"{path}: the file has a header but no rows")
-    parser = CellParser(frame, map_columns(kind, list(frame.columns)))
+    frame = _without_empty_unnamed(frame)
+    columns = map_columns(kind, list(frame.columns))
+    parser = CellParser(frame, columns.fields)
     if kind == "customers":
-        return load_customers(
+        summary = load_customers(
             session,
             parser,
             team_id=team_id,
             default_currency=default_currency,
+            decimal_comma=decimal_comma,
             on_progress=on_progress,
         )
-    if kind == "purchases":
-        return load_purchases(
+    elif kind == "purchases":
+        summary = load_purchases(
             session,
             parser,
             team_id=team_id,
             tz=tz,
             dayfirst=dayfirst,
             default_currency=default_currency,
+            decimal_comma=decimal_comma,
             on_progress=on_progress,
         )
-    if kind == "interactions":
-        return load_interactions(
+    elif kind == "interactions":
+        summary = load_interactions(
             session, parser, team_id=team_id, tz=tz, dayfirst=dayfirst, on_progress=on_progress
         )
-    return load_nps(
-        session, parser, team_id=team_id, tz=tz, dayfirst=dayfirst, on_progress=on_progress
-    )
+    else:
+        summary = load_nps(
+            session, parser, team_id=team_id, tz=tz, dayfirst=dayfirst, on_progress=on_progress
+        )
+    summary.unread_columns = columns.unread
+    return summary
+
+
+def _without_empty_unnamed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the empty columns a trailing separator adds to a header ("a,b,"): nothing to read."""
+    empty = [
+        column
+        for column in frame.columns
+        if str(column).startswith("Unnamed: ") and (frame[column] == "").all()
+    ]
+    return frame.drop(columns=empty) if empty else frame

@@ -9,7 +9,9 @@ import pandas as pd
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from crm_core import directory
 from crm_core.errors import InvalidInput
+from crm_core.importing.amounts import AmountColumn, read_amounts
 from crm_core.importing.keys import first_duplicates
 from crm_core.importing.parsing import CellParser
 from crm_core.importing.refs import CustomerRefs
@@ -17,8 +19,8 @@ from crm_core.importing.summary import ImportSummary
 from crm_core.importing.writing import Progress, chunks
 from crm_core.models import Customer, utcnow
 from crm_core.names import normalize_name
-from crm_core.values import parse_amount
 
+_NAMES = {"name", "first_name", "last_name"}
 _FIELDS = (
     "name",
     "email",
@@ -36,10 +38,12 @@ def load_customers(
     *,
     team_id: str,
     default_currency: str,
+    decimal_comma: bool | None = None,
     on_progress: Progress | None = None,
 ) -> ImportSummary:
     """Add new customers and bring known ones up to date with the file's non-empty cells."""
-    frame = _read_fields(parser, default_currency)
+    people = directory.ids_by_name(session, team_id=team_id)
+    frame, costs = _read_fields(parser, default_currency, decimal_comma, people)
     parser.raise_if_bad()
     refs = CustomerRefs(session, team_id)
     existing_ids = [
@@ -71,12 +75,21 @@ def load_customers(
         added=len(records),
         updated=updated,
         unchanged=len(known) - updated,
+        decimal_mark=costs.mark if costs is not None else None,
+        named_after_ids=0 if _NAMES & set(parser.columns) else len(frame),
     )
 
 
-def _read_fields(parser: CellParser, default_currency: str) -> pd.DataFrame:
+def _read_fields(
+    parser: CellParser,
+    default_currency: str,
+    decimal_comma: bool | None,
+    people: dict[str, str],
+) -> tuple[pd.DataFrame, AmountColumn | None]:
     external = parser.text("external_id")
     names = parser.text("name")
+    if names is None:
+        names = _person_names(parser)
     if names is None:
         names = external
     assert names is not None
@@ -95,8 +108,8 @@ def _read_fields(parser: CellParser, default_currency: str) -> pd.DataFrame:
                 f"{names[line]!r} is also on line {first}; add an id column to tell them apart",
             )
     emails = parser.map_unique("email", _email, optional=True)
-    owners = parser.slack_users("owner_user_id")
-    costs = parser.map_unique("acquisition_cost", parse_amount, optional=True)
+    owners = parser.slack_users("owner_user_id", people)
+    costs = read_amounts(parser, "acquisition_cost", decimal_comma=decimal_comma, optional=True)
     frame = pd.DataFrame(
         {"name": names.map(lambda n: " ".join(n.split())), "normalized_name": normalized},
         index=names.index,
@@ -108,14 +121,22 @@ def _read_fields(parser: CellParser, default_currency: str) -> pd.DataFrame:
         text = parser.text(field)
         frame[field] = text.replace("", None) if text is not None else None
     if costs is not None:
-        frame["acquisition_cost"] = costs.map(lambda pair: pair[0] if pair else None)
-        frame["acquisition_currency"] = costs.map(
-            lambda pair: (pair[1] or default_currency) if pair else None
+        frame["acquisition_cost"] = costs.amounts
+        frame["acquisition_currency"] = costs.currencies.where(
+            costs.amounts.isna(), costs.currencies.fillna(default_currency)
         )
     else:
         frame["acquisition_cost"] = None
         frame["acquisition_currency"] = None
-    return frame.astype(object).where(frame.notna(), None)
+    return frame.astype(object).where(frame.notna(), None), costs
+
+
+def _person_names(parser: CellParser) -> pd.Series | None:
+    """ "Jane" + "Roe" -> "Jane Roe", from first and last name columns (either may be absent)."""
+    first, last = parser.text("first_name"), parser.text("last_name")
+    if first is None or last is None:
+        return first if last is None else last
+    return (first + " " + last).str.strip()
 
 
 def _update_known(session: Session, team_id: str, known: pd.DataFrame) -> int:

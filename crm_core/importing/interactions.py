@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import time, tzinfo
 
 import pandas as pd
 from sqlmodel import Session
 
+from crm_core import directory
 from crm_core.errors import InvalidInput
 from crm_core.importing.keys import row_keys
 from crm_core.importing.parsing import CellParser
@@ -16,6 +17,8 @@ from crm_core.importing.writing import Progress, insert_new
 from crm_core.interactions import SUMMARY_MAX
 from crm_core.models import Interaction, InteractionKind, utcnow
 
+# A follow-up dated without a time is due at 9:00 local, as a chat "follow up friday" is.
+FOLLOW_UP_TIME = time(9, 0)
 # Words other CRMs export for our kinds.
 _KIND_SYNONYMS = {"phone": "call", "phone call": "call", "mail": "email", "e-mail": "email",
                   "visit": "meeting", "demo": "meeting", "comment": "note", "": "note"}  # fmt: skip
@@ -35,8 +38,10 @@ def load_interactions(
     dates = parser.dates("date", tz=tz, dayfirst=dayfirst)
     kinds = parser.map_unique("kind", _kind)
     summaries = parser.limited_text("summary", SUMMARY_MAX)
-    authors = parser.slack_users("author_user_id")
-    follow_ups = parser.dates("follow_up_at", tz=tz, dayfirst=dayfirst, optional=True)
+    authors = parser.slack_users("author_user_id", directory.ids_by_name(session, team_id=team_id))
+    follow_ups = parser.dates(
+        "follow_up_at", tz=tz, dayfirst=dayfirst, optional=True, default_time=FOLLOW_UP_TIME
+    )
     done = parser.flags("follow_up_done")
     ids = parser.unique_ids("external_id", "interaction id")
     customer_ids = known_customers(session, parser, refs, team_id=team_id)

@@ -7,8 +7,8 @@ same parsers a typed command uses.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import tzinfo
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ from crm_core.errors import InvalidInput
 from crm_core.importing.errors import ImportFailed, RowError
 from crm_core.importing.keys import first_duplicates
 from crm_core.nps import valid_score
-from crm_core.values import parse_amount, parse_datetime
+from crm_core.values import parse_datetime
 
 _SLACK_USER = re.compile(r"^<?@?([UW][A-Z0-9]{2,31})(\|[^>]*)?>?$")
 _TRUE = {"1", "true", "yes", "y", "done", "x"}
@@ -52,6 +52,16 @@ class CellParser:
         values = self.text(field)
         if values is None:
             return None
+        mapped = values.map(self.distinct(field, parse, optional=optional)).astype(object)
+        # pandas turns a mapped None into NaN; the database wants NULL.
+        return mapped.where(mapped.notna(), None)
+
+    def distinct(
+        self, field: str, parse: Callable[[str], Any], *, optional: bool = False
+    ) -> dict[str, Any]:
+        """Each distinct text of the column -> `parse` of it (None where it failed or is empty
+        and `optional`); the rows of a failure become row errors."""
+        values = self.frame[self.columns[field]]
         parsed: dict[str, Any] = {}
         failures: dict[str, str] = {}
         for text in pd.unique(values):
@@ -66,29 +76,33 @@ class CellParser:
         if failures:
             for line, text in values[values.isin(list(failures))].items():
                 self._bad(int(line), field, failures[text])
-        mapped = values.map(parsed).astype(object)
-        # pandas turns a mapped None into NaN; the database wants NULL.
-        return mapped.where(mapped.notna(), None)
+        return parsed
 
     def dates(
-        self, field: str, *, tz: tzinfo, dayfirst: bool, optional: bool = False
+        self,
+        field: str,
+        *,
+        tz: tzinfo,
+        dayfirst: bool,
+        optional: bool = False,
+        default_time: time = time(),
     ) -> pd.Series | None:
-        """Aware datetimes in UTC (datetime64), read with python-dateutil."""
-        parsed = self.map_unique(
-            field, lambda text: parse_datetime(text, tz=tz, dayfirst=dayfirst), optional=optional
-        )
+        """Aware datetimes in UTC (datetime64), read with python-dateutil.
+
+        A cell without a time of day gets `default_time`; one without a zone is in `tz`,
+        unless the header says UTC (Stripe's "Created (UTC)").
+        """
+        header = self.columns.get(field)
+        if header is not None and re.search(r"(?<![a-z])utc(?![a-z])", header, re.I):
+            tz = UTC
+
+        def parse(text: str) -> datetime:
+            return parse_datetime(text, tz=tz, dayfirst=dayfirst, default_time=default_time)
+
+        parsed = self.map_unique(field, parse, optional=optional)
         if parsed is None:
             return None
         return pd.to_datetime(parsed, utc=True)
-
-    def amounts(self, field: str) -> tuple[pd.Series, pd.Series]:
-        """(Decimal amounts, currency written with them or None)."""
-        parsed = self.map_unique(field, parse_amount)
-        assert parsed is not None
-        ok = parsed.notna()
-        amount = parsed.where(~ok, parsed[ok].map(lambda pair: pair[0]))
-        currency = parsed.where(~ok, parsed[ok].map(lambda pair: pair[1]))
-        return amount, currency
 
     def scores(self, field: str) -> pd.Series:
         """NPS scores as ints, 0-10."""
@@ -96,9 +110,10 @@ class CellParser:
         assert parsed is not None
         return parsed
 
-    def slack_users(self, field: str) -> pd.Series | None:
-        """Slack user ids from "U024BE7LH" or "<@U024BE7LH>"; empty stays None."""
-        return self.map_unique(field, _slack_user, optional=True)
+    def slack_users(self, field: str, people: Mapping[str, str]) -> pd.Series | None:
+        """Slack user ids from "U024BE7LH", "<@U024BE7LH>" or a handle or full name of
+        `people` (the directory: "jane", "Jane Roe"); empty stays None."""
+        return self.map_unique(field, lambda text: _slack_user(text, people), optional=True)
 
     def flags(self, field: str) -> pd.Series | None:
         """Yes/no cells as booleans."""
@@ -144,11 +159,18 @@ class CellParser:
         self._bad(line, field, reason)
 
 
-def _slack_user(text: str) -> str:
+def _slack_user(text: str, people: Mapping[str, str]) -> str:
     match = _SLACK_USER.match(text.strip())
-    if not match:
-        raise InvalidInput(f"{text!r} is not a Slack user id; use one such as U024BE7LH")
-    return match.group(1)
+    if match:
+        return match.group(1)
+    name = " ".join(text.strip().lstrip("@").lower().split())
+    if name in people:
+        return people[name]
+    raise InvalidInput(
+        f"{text!r} is not a Slack user id or a name in the directory; use an id such as "
+        f'U024BE7LH, or add them first (crm ask "people add @{name.split(" ")[0] or "jane"} '
+        '<Slack member id> <full name>", or crm directory sync)'
+    )
 
 
 def _flag(text: str) -> bool:

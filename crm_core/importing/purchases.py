@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 from sqlmodel import Session
 
+from crm_core.importing.amounts import read_amounts
 from crm_core.importing.keys import row_keys
 from crm_core.importing.parsing import CellParser
 from crm_core.importing.refs import CustomerRefs
@@ -26,12 +27,15 @@ def load_purchases(
     tz: tzinfo,
     dayfirst: bool,
     default_currency: str,
+    decimal_comma: bool | None = None,
     on_progress: Progress | None = None,
 ) -> ImportSummary:
     """Add the file's orders; unknown customers are created and listed in the summary."""
     refs = parser.required_text("customer", "the customer")
     dates = parser.dates("date", tz=tz, dayfirst=dayfirst)
-    amounts, written = parser.amounts("amount")
+    read = read_amounts(parser, "amount", decimal_comma=decimal_comma)
+    assert read is not None
+    amounts, written = read.amounts, read.currencies
     for line in amounts.index[
         amounts.map(lambda a: isinstance(a, Decimal) and abs(a) >= AMOUNT_LIMIT)
     ]:
@@ -83,6 +87,7 @@ def load_purchases(
         added=added,
         unchanged=len(refs) - added,
         customers_created=created,
+        decimal_mark=read.mark,
     )
 
 

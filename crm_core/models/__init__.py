@@ -10,11 +10,13 @@ from crm_core.models.analytics import AnalyticsFit, PatternScore, ScoreRank
 from crm_core.models.audit import AuditEvent
 from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBase, CustomerMerge
 from crm_core.models.delivery import Delivery
+from crm_core.models.directory import DirectoryEntry
 from crm_core.models.interaction import Interaction, InteractionKind, InteractionSource
 from crm_core.models.nps import NpsResponse
 from crm_core.models.purchase import Purchase
 from crm_core.models.purchase_summary import PurchaseSummary, PurchaseSummaryState
 from crm_core.models.types import UTCDateTime, utcnow
+from crm_core.models.undoable_write import UndoableWrite
 
 __all__ = [
     "AlertChannelPace",
@@ -29,6 +31,7 @@ __all__ = [
     "CustomerBase",
     "CustomerMerge",
     "Delivery",
+    "DirectoryEntry",
     "Interaction",
     "InteractionKind",
     "InteractionSource",
@@ -39,5 +42,6 @@ __all__ = [
     "PurchaseSummaryState",
     "ScoreRank",
     "UTCDateTime",
+    "UndoableWrite",
     "utcnow",
 ]
