@@ -13,8 +13,9 @@ worktree and run with the same virtualenv (PYTHONPATH puts its code first):
    --cac-repeat runs after one warm-up; the old code takes half a minute a run, so it runs
    once). Also `crm ask cac` end to end, start included, for the record.
 
-The demo database is made once with `crm demo` and `crm analytics refresh` into
-benchmarks/out/ (gitignored), or taken from --demo-db.
+The demo database is made once by the older code with `crm demo` and `crm analytics
+refresh` into benchmarks/out/ (gitignored), or taken from --demo-db; each variant works on
+a copy (the newer code migrates its copy on first use, outside the timings).
 
     .venv/bin/python benchmarks/console_start.py [--before REV] [--repeat 20] [--demo-db FILE]
 """
@@ -24,12 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 from bench_report import print_header, print_table
@@ -77,20 +80,27 @@ def main() -> None:
     before = args.before or git("merge-base", "HEAD", "main")
     print_header(f"after = {git('rev-parse', '--short', 'HEAD')} (this worktree)",
                  f"before = {git('rev-parse', '--short', before)}")  # fmt: skip
-    demo = args.demo_db or demo_database()
     with tempfile.TemporaryDirectory(prefix="crm_bench_start_") as folder:
         old = Path(folder) / "before"
         git("worktree", "add", "--detach", str(old), before)
+        _ENTRY_POINTS[old] = entry_points_of(old, Path(folder) / "before-metadata")
         try:
+            demo = args.demo_db or demo_database(old, git("rev-parse", "--short", before))
             variants = {"before": old, "after": ROOT}
             help_runs = measure_help(variants, Path(folder), args.repeat)
+            # A copy of the demo each: a newer schema would stop the older code.
+            demos = {name: Path(folder) / f"demo-{name}.db" for name in variants}
+            for copy in demos.values():
+                shutil.copyfile(demo, copy)
             cac = {
-                "before": measure_cac("before", old, demo, runs=1, warm=False),
-                "after": measure_cac("after", ROOT, demo, runs=args.cac_repeat, warm=True),
+                "before": measure_cac("before", old, demos["before"], runs=1, warm=False),
+                "after": measure_cac(
+                    "after", ROOT, demos["after"], runs=args.cac_repeat, warm=True
+                ),
             }
             ask_cac = {
-                "before": [run(old, ["ask", "cac"], demo)[0] for _ in range(1)],
-                "after": [run(ROOT, ["ask", "cac"], demo)[0] for _ in range(5)],
+                "before": [run(old, ["ask", "cac"], demos["before"])[0] for _ in range(1)],
+                "after": [run(ROOT, ["ask", "cac"], demos["after"])[0] for _ in range(5)],
             }
         finally:
             git("worktree", "remove", "--force", str(old))
@@ -128,12 +138,38 @@ def git(*args: str) -> str:
     ).stdout.strip()
 
 
+# Where a checked-out commit's own entry points are (see entry_points_of), by its folder.
+_ENTRY_POINTS: dict[Path, Path] = {}
+
+
+def entry_points_of(code: Path, folder: Path) -> Path:
+    """A folder holding the package metadata of the commit in `code` with its own entry points
+    (`crm` loads its plugins from them, and the installed ones may name commands it lacks);
+    first on the path, it hides the installed metadata of the same name."""
+    with open(code / "pyproject.toml", "rb") as file:
+        project = tomllib.load(file)["project"]
+    groups = {"console_scripts": project.get("scripts", {}), **project.get("entry-points", {})}
+    info = folder / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "".join(
+            f"[{group}]\n" + "".join(f"{name} = {target}\n" for name, target in entries.items())
+            for group, entries in groups.items()
+        )
+    )
+    return folder
+
+
 def environment(code: Path, database: Path) -> dict[str, str]:
     """The child's environment: `code` first on the path, its own database and history."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's Python caches bytecode
+    path = [str(code)] + ([str(_ENTRY_POINTS[code])] if code in _ENTRY_POINTS else [])
     return env | {
-        "PYTHONPATH": str(code),
+        "PYTHONPATH": os.pathsep.join(path),
         "CRM_DATABASE_URL": f"sqlite:///{database}",
         "CRM_CONFIG": str(code / "app.yaml"),
         "CRM_HISTORY": str(database.with_suffix(".history")),
@@ -153,7 +189,7 @@ def run(code: Path, crm_args: list[str], database: Path) -> tuple[float, float]:
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 1):
+    if process.returncode != 0:
         raise SystemExit(f"crm {' '.join(crm_args)} failed: {process.stderr.read().decode()}")
     return seconds, usage.ru_maxrss / 1024
 
@@ -188,17 +224,18 @@ def measure_cac(name: str, code: Path, database: Path, *, runs: int, warm: bool)
     return seen["ms"]
 
 
-def demo_database() -> Path:
-    """The demo workspace, loaded and scored once into benchmarks/out/."""
-    path = OUT / "demo.db"
+def demo_database(code: Path, commit: str) -> Path:
+    """The demo workspace, loaded and scored once into benchmarks/out/ by the older code: its
+    schema is the older one, which the newer code migrates on first use (a copy of it)."""
+    path = OUT / f"demo-{commit}.db"
     if path.exists():
         print(f"  demo database cached in {path.relative_to(ROOT)}")
         return path
     OUT.mkdir(exist_ok=True)
     partial = path.with_suffix(".partial")
-    for leftover in OUT.glob("demo.partial*"):
+    for leftover in OUT.glob(f"{partial.name}*"):
         leftover.unlink()
-    env = environment(ROOT, partial)
+    env = environment(code, partial)
     for step in (["demo"], ["analytics", "refresh"]):
         subprocess.run([str(CRM), *step], env=env, cwd=OUT, check=True, capture_output=True)
     with sqlite3.connect(partial) as connection:  # fold the WAL into the file before renaming

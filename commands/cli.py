@@ -12,7 +12,6 @@ import logging
 import sys
 from datetime import UTC, datetime
 from functools import cached_property
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -54,6 +53,34 @@ class ImportKind(click.ParamType):
         return self._choice().shell_complete(ctx, param, incomplete)
 
 
+class _CrmGroup(click.Group):
+    """The `crm` group, whose other packages' subcommands (entry-point group `crm.cli`) load
+    when one of them is run or the list is shown: `crm ask` does without reading the
+    installed packages' metadata and importing their commands."""
+
+    plugins_loaded = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or (
+            self.load_plugins() and super().get_command(ctx, cmd_name)
+        )
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_plugins()
+        return super().list_commands(ctx)
+
+    def load_plugins(self) -> bool:
+        """Add the `crm.cli` entry points' commands, once; whether any were added now."""
+        if self.plugins_loaded:
+            return False
+        from importlib.metadata import entry_points
+
+        self.plugins_loaded = True
+        for entry in entry_points(group="crm.cli"):
+            self.add_command(entry.load(), entry.name)
+        return True
+
+
 class Console:
     """Settings and database of one `crm` invocation, opened on first use."""
 
@@ -80,7 +107,7 @@ class Console:
         return ZoneInfo(self.settings.default_timezone)
 
 
-@click.group()
+@click.group(cls=_CrmGroup)
 @click.option(
     "--config",
     envvar="CRM_CONFIG",
@@ -348,13 +375,6 @@ cli.add_command(ask)
 cli.add_command(chat)
 
 
-def _load_plugins() -> None:
-    for entry in entry_points(group="crm.cli"):
-        command = entry.load()
-        cli.add_command(command, entry.name)
-
-
 def main() -> None:
     """Entry point of the `crm` console script."""
-    _load_plugins()
     cli(prog_name="crm")
