@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from commands import results
-from commands.actor import Actor, Backend
+from commands.actor import Actor, Backend, SlackSide
 from commands.ctrl_c import outside_imports
 from commands.dispatch import dispatch
 from commands.parser import ParseError, UnknownVerb, parse
@@ -204,7 +204,19 @@ def _backend(console) -> Backend:
     from crm_core.db import stop_on_ctrl_c
 
     stop_on_ctrl_c(console.engine)
-    return Backend(console.engine, console.settings)
+    return Backend(console.engine, console.settings, _slack_side(console))
+
+
+def _slack_side(console) -> SlackSide | None:
+    """Slack as the bot's package offers it (the `crm.slack` entry point) when a bot token
+    is set, so `alerts subscribe` checks the channel and `alerts test` posts; None without."""
+    if not os.environ.get("SLACK_BOT_TOKEN"):
+        return None  # and the Slack SDK is not even imported
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="crm.slack"):
+        return entry.load()(console.engine, console.settings)
+    return None
 
 
 def _load_history() -> None:
