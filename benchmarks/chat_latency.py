@@ -344,7 +344,8 @@ def describe(url: str) -> str:
 
 def sqlite_file(sizes: tuple[int, int, int]) -> Path:
     """The generated SQLite database, made once per size and kept in benchmarks/out/."""
-    path = OUT / f"chat_{'_'.join(map(str, sizes))}_seed{SEED}_scored.db"  # with channels
+    # Scored on this schema: a refresh of another schema's code may store other things.
+    path = OUT / f"chat_{'_'.join(map(str, sizes))}_seed{SEED}_scored_{db.head_revision()}.db"
     if path.exists():
         print(f"  sqlite: generated database cached in {path.relative_to(OUT.parent.parent)}")
         return path

@@ -22,6 +22,7 @@ from faker import Faker
 from sqlalchemy import case, delete, func
 from sqlmodel import Session, SQLModel, col, select
 
+from crm_core import directory
 from crm_core.customers import add_contact
 from crm_core.importing import ImportSummary, import_csv
 from crm_core.models import Customer
@@ -179,6 +180,15 @@ def load_demo(
                 )
             )
     contacts = _add_contacts(session, team_id=team_id, customers=customers, fake=fake)
+    for slack_id, name in DEMO_REPS.items():  # so the console reads owner @ava, shows names
+        directory.set_entry(
+            session,
+            team_id=team_id,
+            kind="user",
+            slack_id=slack_id,
+            handle=name.split()[0].lower(),
+            name=name,
+        )
     return DemoLoad(imports=summaries, contacts=contacts, shifted_by_days=shift.days)
 
 

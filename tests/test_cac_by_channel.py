@@ -123,3 +123,33 @@ def test_cac_and_clv_to_cac_match_a_computation_by_hand(session, channels):
         assert row.clv_to_cac == (pytest.approx(clv / cac, rel=1e-9) if cac else None)
     assert rows["No costs"].cac is None and rows["No costs"].clv_to_cac is None
     assert rows["Organic"].customers > len(expected["Organic"]["clv"])  # the unscored count
+
+
+def test_cac_reads_the_refreshs_channel_sums_until_a_scored_customer_changes(session):
+    """Channels set before the refresh: cac answers from the sums it kept (equal to the live
+    scores), and from the live scores once a scored customer has changed since."""
+    from crm_core.models import ChannelValue
+
+    load_cdnow(session, customers=600)
+    ids = sorted(session.exec(select(Customer.id).where(Customer.team_id == "T1")).all())
+    for i, customer_id in enumerate(ids):
+        session.execute(
+            update(Customer)
+            .where(col(Customer.id) == customer_id)
+            .values(acquisition_channel=CHANNELS[i % 4], acquisition_cost=Decimal(10))
+        )
+    refresh_scores(session, team_id="T1", settings=AnalyticsSettings(), now=CDNOW_END)
+    stored = {r.channel: r.average_clv for r in acquisition_by_channel(session, team_id="T1")}
+    live = {row[0]: row[4] for row in by_outer_join(session)}
+    assert stored.keys() == live.keys() and all(
+        stored[c] == pytest.approx(live[c], rel=1e-9) for c in live
+    )
+    # The kept sums are what it reads: changing them changes the answer...
+    session.execute(update(ChannelValue).values(clv=0.0))
+    assert {r.average_clv for r in acquisition_by_channel(session, team_id="T1")} == {0.0}
+    # ...until a scored customer changes after the refresh: then it adds up the live scores.
+    session.execute(
+        update(Customer).where(col(Customer.id) == ids[0]).values(acquisition_channel="Events")
+    )
+    after = {r.channel: r.average_clv for r in acquisition_by_channel(session, team_id="T1")}
+    assert after == pytest.approx({row[0]: row[4] for row in by_outer_join(session)}, rel=1e-9)

@@ -87,3 +87,8 @@ def test_demo_loads_cdnow_through_the_import_and_prints_a_tour(console):
     assert count(console.url, Interaction) > 1_000 and count(console.url, NpsResponse) > 1_000
     again = console("demo")
     assert "already loaded" in again.output and count(console.url, Purchase) == 69_659
+    people = console("ask", "people")
+    assert "@ben  U0DEMOBEN  Ben Okafor" in people.output
+    followups = console("ask", "followups @ben")
+    assert followups.exit_code == 0 and "(Ben Okafor)" in followups.output
+    assert "U0DEMOBEN" not in followups.output  # people by name, not by id

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from crm_core import purchase_summaries
-from crm_core.analytics import rankings
+from crm_core.analytics import acquisition, rankings
 from crm_core.errors import CrmError
 from crm_core.models import AnalyticsFit, Purchase
 from crm_core.models.types import as_utc
@@ -247,6 +247,9 @@ def _rank_and_total(
         clv=clv,
         value_at_risk=value_at_risk,
         at_risk=at_risk,
+    )
+    acquisition.write_channel_values(
+        session, fit=fit, customer_ids=customers["customer_id"].to_numpy(), clv=clv
     )
     fit.total_clv = float(clv.sum())
     fit.total_value_at_risk = float(value_at_risk.sum())

@@ -6,7 +6,7 @@ from crm_core.models.alerts import (
     AlertFeedback,
     AlertSubscription,
 )
-from crm_core.models.analytics import AnalyticsFit, PatternScore, ScoreRank
+from crm_core.models.analytics import AnalyticsFit, ChannelValue, PatternScore, ScoreRank
 from crm_core.models.audit import AuditEvent
 from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBase, CustomerMerge
 from crm_core.models.delivery import Delivery
@@ -25,6 +25,7 @@ __all__ = [
     "AlertSubscription",
     "AnalyticsFit",
     "AuditEvent",
+    "ChannelValue",
     "Contact",
     "ContactBase",
     "Customer",

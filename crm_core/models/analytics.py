@@ -80,6 +80,20 @@ class PatternScore(SQLModel, table=True):
     clv_per_revenue: float
 
 
+class ChannelValue(SQLModel, table=True):
+    # The latest fit's CLV of the scored customers of one acquisition channel, summed, so
+    # `cac` reads a few rows instead of scoring every customer while Slack waits. Replaced
+    # whole by every refresh; a customer changed since (their channel, say) makes `cac` add
+    # up the live scores instead.
+    __tablename__ = "channel_value"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel: str = Field(primary_key=True, max_length=100)
+    fit_id: int
+    customers: int  # scored customers of the channel at the fit
+    clv: float  # their CLV, summed
+
+
 class ScoreRank(SQLModel, table=True):
     # The top of a ranking at the latest fit ("clv": every customer by CLV; "value_at_risk":
     # customers under the fit's P(alive) threshold by value at risk), so the most valuable

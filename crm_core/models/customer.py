@@ -32,6 +32,10 @@ class Customer(CustomerBase, table=True):
         Index("ix_customer_team_email", "team_id", "email"),
         Index("ix_customer_team_owner", "team_id", "owner_user_id"),
         Index("ix_customer_team_updated", "team_id", "updated_at"),
+        # `cac` counts customers and sums costs per channel from this index alone.
+        Index(
+            "ix_customer_team_channel_cost", "team_id", "acquisition_channel", "acquisition_cost"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
