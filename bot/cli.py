@@ -21,7 +21,6 @@ import click
 def manifest(ctx: click.Context, public_url: str | None, socket_mode: bool | None) -> None:
     """Print the Slack app manifest (YAML) for app.yaml, to paste into "Create an app"."""
     from bot.manifest import build_manifest, manifest_yaml
-    from crm_core.settings import SettingsError, load_settings
 
     if socket_mode is None:
         socket_mode = bool(os.environ.get("SLACK_APP_TOKEN"))
@@ -31,11 +30,7 @@ def manifest(ctx: click.Context, public_url: str | None, socket_mode: bool | Non
                 "used; pass --http for an HTTP-mode manifest.",
                 err=True,
             )
-    try:
-        # The `crm` group's --config (or CRM_CONFIG), as every other subcommand reads it.
-        settings = load_settings(getattr(ctx.obj, "config", None))
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = _settings(ctx)
     try:
         app_manifest = build_manifest(settings, public_url=public_url, socket_mode=socket_mode)
     except ValueError as exc:
@@ -69,12 +64,8 @@ def serve(
 ) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
     from bot import server
-    from crm_core.settings import SettingsError, load_settings
 
-    try:
-        settings = load_settings(getattr(ctx.obj, "config", None))
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = _settings(ctx)
     from bot.workspaces import multi_workspace
 
     socket_mode = bool(os.environ.get("SLACK_APP_TOKEN"))
@@ -117,17 +108,12 @@ def directory_sync(ctx: click.Context) -> None:
     from bot.client import web_client
     from bot.directory_sync import sync_directory
     from crm_core import db
-    from crm_core.settings import SettingsError, load_settings
 
-    try:
-        settings = load_settings(getattr(ctx.find_root().obj, "config", None))
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-    if not os.environ.get("SLACK_BOT_TOKEN"):
-        raise click.ClickException(
-            "SLACK_BOT_TOKEN is not set: the directory is read from Slack with the bot token "
-            '(without one, add people by hand: crm ask "people add @jane U024BE7LH Jane Roe")'
-        )
+    settings = _settings(ctx)
+    _need_bot_token(
+        "the directory is read from Slack with the bot token (without one, add people by "
+        'hand: crm ask "people add @jane U024BE7LH Jane Roe")'
+    )
     client = web_client()
     try:
         team = client.auth_test()["team_id"]
@@ -166,19 +152,28 @@ def alerts_run(ctx: click.Context, every: bool) -> None:
     from bot.client import web_client
     from bot.workspaces import workspaces
     from crm_core import db
-    from crm_core.settings import SettingsError, load_settings
 
-    try:
-        settings = load_settings(getattr(ctx.find_root().obj, "config", None))
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-    if not os.environ.get("SLACK_BOT_TOKEN"):
-        raise click.ClickException(
-            "SLACK_BOT_TOKEN is not set: alerts are posted with the bot token"
-        )
+    settings = _settings(ctx)
+    _need_bot_token("alerts are posted with the bot token")
     engine = db.engine_for(settings)
     report = AlertRunner(engine, settings, workspaces(web_client(), engine)).tick(every=every)
     click.echo(
         f"alerts: {report.posted} posted, {report.skipped} skipped (quiet), {report.failed} "
         f"to retry, {report.gave_up} given up; {report.detractors} detractor DMs"
     )
+
+
+def _settings(ctx: click.Context):
+    """The settings of the `crm` group's --config (or CRM_CONFIG), as every subcommand reads
+    them; a bad value is one clean error."""
+    from crm_core.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(getattr(ctx.find_root().obj, "config", None))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _need_bot_token(why: str) -> None:
+    if not os.environ.get("SLACK_BOT_TOKEN"):
+        raise click.ClickException(f"SLACK_BOT_TOKEN is not set: {why}")
