@@ -221,3 +221,11 @@ def test_slack_confirmations_carry_an_undo_button_for_their_author_only(engine, 
 def rows(engine, table) -> list:
     with unit_of_work(engine) as session:
         return list(session.exec(select(table).order_by(table.id)).all())
+
+
+def test_a_retried_delivery_is_noted_for_undo_once(acme, engine):
+    for _ in range(2):  # Slack delivers the same event again when the first ack was late
+        acme.exec("log call with acme: once", idempotency_key="Ev1", source="slack")
+        acme.exec("remind me to call acme friday", idempotency_key="Ev2", source="slack")
+    assert count(engine, Interaction) == 2
+    assert [w.action for w in rows(engine, UndoableWrite)] == ["add customer", "log", "remind"]

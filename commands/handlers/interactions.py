@@ -83,6 +83,10 @@ def remind(command: Remind, request: Request) -> ReminderSet | Problem:
         )
     customer, rest, _ = found
     task = f"{command.action} {rest}".strip()
+    if actor.idempotency_key and (
+        earlier := find_logged(session, team_id=team_id, key=actor.idempotency_key)
+    ):
+        return ReminderSet(earlier, customer, task, due < actor.now)  # a retried delivery
     interaction = log_interaction(
         session,
         team_id=team_id,
