@@ -202,24 +202,16 @@ PHRASES: tuple[Phrase, ...] = (
     ),
     # -- logging, as people say it ------------------------------------------------------------
     Phrase(
-        r"(?:i\s+)?(?:just\s+)?(?P<kind>called|phoned|rang|spoke (?:to|with)|talked (?:to|with)|"
-        r"had a (?:call|chat) with|got off the phone with)\s+(?P<customer>[^,:;]+?)"
-        r"(?:\s*[,:;]\s*|\s+[-–—]\s+)(?P<summary>.+)",
-        "log call with {customer}: {summary}",
+        r"(?:i\s+)?(?:just\s+)?(?:called|phoned|rang|spoke (?:to|with)|talked (?:to|with)|"
+        r"had a (?:call|chat) with|got off the phone with)\s+(?P<rest>.+)",
+        "log call with {rest}",
         (
-            ("called acme corp, talked pricing", "log call with acme corp: talked pricing"),
-            ("just spoke to Globex - they want a demo", "log call with Globex: they want a demo"),
+            ("called acme corp, talked pricing", "log call with acme corp, talked pricing"),
+            ("just spoke to Globex - they want a demo", "log call with Globex - they want a demo"),
             (
                 "had a call with acme yesterday: renewal, call back next week",
                 "log call with acme yesterday: renewal, call back next week",
             ),
-        ),
-    ),
-    Phrase(
-        r"(?:i\s+)?(?:just\s+)?(?:called|phoned|rang|spoke (?:to|with)|talked (?:to|with)|"
-        r"had a (?:call|chat) with|got off the phone with)\s+(?P<customer>[^:]+)",
-        "log call with {customer}",
-        (
             ("called acme", "log call with acme"),
             (
                 "I just got off the phone with acme about pricing",

@@ -139,3 +139,24 @@ def test_a_misspelt_kind_gets_the_command_it_probably_meant(acme):
     assert isinstance(acme.result, Problem)
     assert "did you mean `log call with acme: pricing`?" in out
     assert [c.command for c in acme.result.choices] == ["log call with acme: pricing"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "called simpson, rowe and odom yesterday, talked pricing",
+        "log call with Simpson, Rowe and Odom yesterday, talked pricing",
+    ],
+)
+def test_a_name_with_commas_is_read_whole(bot, engine, line):
+    bot.exec("add customer Simpson, Rowe and Odom")
+    bot.exec("add customer Simpson Inc as new")
+    bot.exec(line)
+    assert isinstance(bot.result, Logged) and bot.result.customer.name == "Simpson, Rowe and Odom"
+    interaction = logged(engine)
+    assert interaction.summary == "talked pricing" and interaction.occurred_at == MONDAY_9
+
+
+def test_a_short_misspelt_name_before_a_comma_is_found(acme, engine):
+    acme.exec("called acm, talked pricing")
+    assert isinstance(acme.result, Logged) and logged(engine).summary == "talked pricing"

@@ -112,11 +112,12 @@ def _customer_at_start(request: Request, text: str) -> tuple[Customer, str, str 
         head, rest = " ".join(words[:size]), " ".join(words[size:])
         matches = customers.find_exact(request.session, team_id=request.team_id, text=head)
         if len(matches) == 1:
-            said_when, rest = loose_leading_past(rest)
+            said_when, rest = loose_leading_past(rest.lstrip(" ,;"))
             return matches[0], rest, said_when
-    name, said_when = trailing_past(text)
+    name, _, rest = text.partition(", ")  # "acm, talked pricing": a name, then the summary
+    name, said_when = trailing_past(name)
     if len(name.split()) <= _NAME_ONLY_WORDS:
-        # Most likely no summary at all: the whole text names the customer, fuzzily if need be.
+        # A short name (fuzzily if need be), and maybe no summary at all.
         customer = customers.resolve_customer(request.session, team_id=request.team_id, text=name)
-        return customer, "", said_when
+        return customer, rest.strip(), said_when
     return None
