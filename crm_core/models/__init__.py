@@ -11,6 +11,7 @@ from crm_core.models.audit import AuditEvent
 from crm_core.models.customer import Contact, ContactBase, Customer, CustomerBase, CustomerMerge
 from crm_core.models.delivery import Delivery
 from crm_core.models.directory import DirectoryEntry
+from crm_core.models.exchange_rate import ExchangeRate
 from crm_core.models.interaction import Interaction, InteractionKind, InteractionSource
 from crm_core.models.nps import NpsResponse
 from crm_core.models.purchase import Purchase
@@ -33,6 +34,7 @@ __all__ = [
     "CustomerMerge",
     "Delivery",
     "DirectoryEntry",
+    "ExchangeRate",
     "Interaction",
     "InteractionKind",
     "InteractionSource",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, false
 from sqlmodel import Field, SQLModel
 
 from crm_core.models.types import UTCDateTime, utcnow
@@ -50,6 +50,21 @@ class AnalyticsFit(SQLModel, table=True):
     total_value_at_risk: float | None = None
     at_risk_customers: int | None = None
     at_risk_threshold: float | None = None
+    # Which purchase model scored (bgnbd, mbgnbd, paretonbd or historic) and why it was picked
+    # (analytics.model, or auto's holdout check); its parameters as JSON ({"r": ..., ...}).
+    model: str | None = Field(default=None, max_length=16)
+    model_reason: str | None = Field(default=None, max_length=500)
+    model_params: str | None = None
+    # The holdout check auto ran to pick the model, as JSON, for the answers that explain it.
+    model_check: str | None = None
+    # True when the refresh was asked to score as of a past date (--as-of).
+    as_of_requested: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The currency every figure of this fit is in.
+    currency: str | None = Field(default=None, max_length=3)
+    # A central interval of total CLV (level e.g. 0.9), from the parameters' uncertainty.
+    interval_level: float | None = None
+    total_clv_low: float | None = None
+    total_clv_high: float | None = None
 
 
 class PatternScore(SQLModel, table=True):
@@ -78,6 +93,8 @@ class PatternScore(SQLModel, table=True):
     clv_base: float
     clv_per_order_value: float
     clv_per_revenue: float
+    # P(no purchase in the horizon | pattern); None with the historic formula.
+    p_no_purchase: float | None = None
 
 
 class ChannelValue(SQLModel, table=True):
@@ -105,3 +122,6 @@ class ScoreRank(SQLModel, table=True):
     ranking: str = Field(primary_key=True, max_length=16)
     position: int = Field(primary_key=True)  # 0 is the top
     customer_id: int
+    # The customer's CLV interval at the fit's interval_level, for the top of the rankings.
+    clv_low: float | None = None
+    clv_high: float | None = None

@@ -25,6 +25,10 @@ class Purchase(SQLModel, table=True):
     purchased_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     amount: Decimal = Field(sa_type=Numeric(14, 2))
     currency: str = Field(max_length=3)
+    # The amount in the workspace's reporting currency (analytics.reporting), converted at
+    # import with the team's exchange rates; every analytics figure adds these, never `amount`.
+    reporting_amount: Decimal | None = Field(default=None, sa_type=Numeric(14, 2))
+    reporting_currency: str | None = Field(default=None, max_length=3)
     external_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, default=utcnow)

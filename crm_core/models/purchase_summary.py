@@ -26,6 +26,8 @@ class PurchaseSummary(SQLModel, table=True):
     periods: int  # distinct periods with a purchase
     first_period_value: float  # the amounts of the first period, summed
     total_value: float
+    # Refunds (negative amounts) summed, as a negative number: they net against the value.
+    refunded_value: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class PurchaseSummaryState(SQLModel, table=True):
