@@ -40,6 +40,15 @@ class AnalyticsSettings(BaseModel):
     min_repeat_customers: int = Field(default=50, ge=1)
     churn_risk_threshold: float = Field(default=0.5, gt=0, lt=1)
     active_window_days: int = Field(default=90, ge=1)
+    # What counts as active for retention and churn rates: purchases only, or purchases and
+    # inbound interactions (calls, meetings, notes the customer started; never our emails).
+    active_means: Literal["purchases", "purchases+inbound"] = "purchases"
+    # The purchase model: auto picks by a holdout check on the workspace's own data.
+    model: Literal["auto", "bgnbd", "mbgnbd", "paretonbd"] = "auto"
+    # The central interval given for CLV figures (0.9: from the 5th to the 95th percentile).
+    interval_level: float = Field(default=0.9, gt=0, lt=1)
+    # Purchases dated later than now by more than this many days are refused at import.
+    future_tolerance_days: int = Field(default=1, ge=0, le=7)
 
 
 class AlertSettings(BaseModel):
