@@ -252,8 +252,12 @@ def check_counts(execute: Callable, data: Purchases) -> None:
 
 
 def sqlite_file(data: Purchases) -> Path:
-    """The generated SQLite database, made once per size and seed and kept in benchmarks/out/."""
-    path = OUT / f"analytics_{data.customers}c_{len(data.customer)}p_seed{SEED}.db"
+    """The generated SQLite database, made once per size, seed and schema (benchmarks/out/)."""
+    from crm_core import db
+
+    # By schema revision too: the refresh reads through the purchase indexes the schema has.
+    name = f"analytics_{data.customers}c_{len(data.customer)}p_seed{SEED}_{db.head_revision()}.db"
+    path = OUT / name
     if path.exists():
         print(f"  sqlite: generated database cached in {path.relative_to(OUT.parent.parent)}")
         return path

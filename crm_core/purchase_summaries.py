@@ -2,20 +2,46 @@
 
 Every purchase recorded through the service updates its customer's row (a purchase in a
 period between the first and the last, which may or may not be new, re-reads that customer);
-imports and merges rebuild the customers they touch with one GROUP BY. The workspace's state
-row records the newest purchase included: a purchase written any other way is noticed by
-`is_current` (an index range scan past that id) and the analytics refresh rebuilds.
+imports and merges rebuild the customers they touch. The workspace's state row records the
+newest purchase included: a purchase written any other way is noticed by `is_current` (an
+index range scan past that id) and the analytics refresh rebuilds.
+
+A rebuild reads the purchases once, in the order of the covering index
+ix_purchase_team_customer_when_value (team, customer, time, amounts: no table lookup, no
+sort), as (customer, period, cents) in bounded chunks, and adds them up in numpy; SQL GROUP
+BYs over (customer, period) had to sort every purchase, and were 10x slower on a first
+refresh. Amounts are added in whole cents (they have two decimals), so the sums are exact on
+both databases. `aggregates_sql` is the same aggregation written as SQL, kept as the
+reference the tests hold the build to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from crm_core.analytics.summary import period_index, period_index_sql
 from crm_core.models import AnalyticsFit, Purchase, PurchaseSummary, PurchaseSummaryState
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# A purchase's value, summed into the aggregates.
+VALUE = "amount"
+# Purchases read per chunk by a rebuild (three int64 each).
+_CHUNK = 200_000
+# The columns of purchase_summary a rebuild computes, in order.
+COLUMNS = (
+    "customer_id",
+    "first_period",
+    "last_period",
+    "periods",
+    "first_period_value",
+    "total_value",
+)
 
 # Above this many customers a rebuild covers the whole workspace rather than a list of ids.
 _WHOLE_WORKSPACE = 5_000
@@ -54,28 +80,23 @@ def aggregates_sql(
 
 def rebuild(
     session: Session, *, team_id: str, unit: str, customer_ids: Iterable[int] | None = None
-) -> None:
-    """Recompute the aggregates of some customers (or all) from their purchases."""
-    ids = None if customer_ids is None else sorted(set(customer_ids))
+) -> dict[str, np.ndarray] | None:
+    """Recompute the aggregates of some customers (or all) from their purchases.
+
+    Returns the rows written, as COLUMNS arrays (None when nothing was built: the unit was
+    never built, so the next refresh builds everything)."""
+    ids = None if customer_ids is None else sorted({int(i) for i in customer_ids})
     if ids is not None and len(ids) > _WHOLE_WORKSPACE:
         ids = None
     state = session.get(PurchaseSummaryState, team_id)
     if ids is not None and (state is None or state.time_unit != unit):
-        return  # never built in this unit: the next refresh builds everything
+        return None  # never built in this unit: the next refresh builds everything
     table_filter = PurchaseSummary.team_id == team_id
     if ids is not None:
         table_filter = table_filter & col(PurchaseSummary.customer_id).in_(ids)
     session.execute(delete(PurchaseSummary).where(table_filter))
-    select_sql = aggregates_sql(session.get_bind().dialect.name, unit, customer_ids=ids)
-    session.execute(
-        text(
-            "INSERT INTO purchase_summary (team_id, customer_id, time_unit, first_period, "
-            "last_period, periods, first_period_value, total_value) "
-            f"SELECT :team_id, customer_id, :unit, first_period, last_period, periods, "
-            f"first_period_value, total_value FROM ({select_sql}) AS built"
-        ),
-        {"team_id": team_id, "unit": unit},
-    )
+    built = aggregates(session, team_id=team_id, unit=unit, customer_ids=ids)
+    _write(session, team_id, unit, built)
     newest = session.execute(
         select(func.max(Purchase.id)).where(Purchase.team_id == team_id)
     ).scalar()
@@ -87,6 +108,149 @@ def rebuild(
         state.newest_purchase_id = max(state.newest_purchase_id or 0, newest or 0) or None
     session.add(state)
     session.flush()
+    return built
+
+
+def aggregates(
+    session: Session,
+    *,
+    team_id: str,
+    unit: str,
+    customer_ids: list[int] | None = None,
+    end: int | None = None,
+) -> dict[str, np.ndarray]:
+    """The aggregates of a workspace's customers (or of `customer_ids`), as COLUMNS arrays
+    ordered by customer_id: what `aggregates_sql` selects, computed from one ordered read.
+    With `end`, only periods up to `end` count."""
+    import numpy as np
+
+    parts = [_fold(rows) for rows in _customer_chunks(session, team_id, unit, customer_ids, end)]
+    if not parts:
+        return {name: np.zeros(0, dtype=_dtype(name)) for name in COLUMNS}
+    return {name: np.concatenate([part[name] for part in parts]) for name in COLUMNS}
+
+
+def _dtype(name: str) -> str:
+    return "float64" if name.endswith("_value") else "int64"
+
+
+def _customer_chunks(
+    session: Session, team_id: str, unit: str, customer_ids: list[int] | None, end: int | None
+) -> Iterator[np.ndarray]:
+    """The purchases as (customer_id, period, cents) int64 rows, in chunks that hold every
+    purchase of the customers they hold."""
+    import numpy as np
+
+    connection = session.connection()
+    dialect = connection.dialect.name
+    period = period_index_sql(dialect, "purchased_at", unit)
+    chosen = ""
+    if customer_ids is not None:
+        chosen = f"AND customer_id IN ({', '.join(str(int(i)) for i in customer_ids)})"
+    if end is not None:
+        chosen += f" AND {period} <= {int(end)}"
+    # The ORDER BY is the index's own order: each customer's purchases arrive together.
+    sql = (
+        f"SELECT CAST(customer_id AS BIGINT), CAST({period} AS BIGINT), "
+        f"CAST(ROUND({VALUE} * 100) AS BIGINT) "
+        f"FROM purchase WHERE team_id = :team_id AND amount >= 0 {chosen} "
+        "ORDER BY customer_id, purchased_at"
+    )
+    reader = _read_postgres if dialect == "postgresql" else _read_sqlite
+    carry = np.zeros((0, 3), dtype=np.int64)
+    for chunk in reader(connection, sql, team_id):
+        rows = np.concatenate([carry, chunk]) if len(carry) else chunk
+        # The last customer's purchases may go on in the next chunk: keep them for it.
+        cut = int(np.searchsorted(rows[:, 0], rows[-1, 0], side="left"))
+        if cut:
+            yield rows[:cut]
+        carry = rows[cut:]
+    if len(carry):
+        yield carry
+
+
+def _read_sqlite(connection, sql: str, team_id: str) -> Iterator[np.ndarray]:
+    import numpy as np
+
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql.replace(":team_id", "?"), (team_id,))
+        while rows := cursor.fetchmany(_CHUNK):
+            yield np.array(rows, dtype=np.int64)
+    finally:
+        cursor.close()
+
+
+# PostgreSQL's binary COPY row of three non-null bigints: a field count, then length and value.
+_COPY_ROW = [("fields", ">i2")]
+for _name in ("customer_id", "period", "cents"):
+    _COPY_ROW += [(f"{_name}_length", ">i4"), (_name, ">i8")]
+_COPY_HEADER = 19  # signature (11), flags (4), header extension length (4)
+
+
+def _read_postgres(connection, sql: str, team_id: str) -> Iterator[np.ndarray]:
+    """Through COPY ... TO STDOUT in binary: fixed-width rows numpy reads without a Python
+    object per value (a cursor's tuples cost more than the aggregation)."""
+    import numpy as np
+
+    row = np.dtype(_COPY_ROW)
+    raw = connection.connection.driver_connection
+    pending: list[bytes] = []
+    size, skip = 0, _COPY_HEADER
+    with raw.cursor() as cursor:
+        statement = f"COPY ({sql.replace(':team_id', '%(team_id)s')}) TO STDOUT (FORMAT BINARY)"
+        with cursor.copy(statement, {"team_id": team_id}) as copy:
+            for data in copy:
+                pending.append(bytes(data))
+                size += len(data)
+                if size - skip >= _CHUNK * row.itemsize:
+                    buffer = b"".join(pending)[skip:]
+                    whole = len(buffer) // row.itemsize * row.itemsize
+                    yield _columns(np.frombuffer(buffer, dtype=row, count=whole // row.itemsize))
+                    pending, size, skip = [buffer[whole:]], len(buffer) - whole, 0
+    buffer = b"".join(pending)[skip:]
+    count = len(buffer) // row.itemsize  # what is left is the 2-byte trailer
+    if count:
+        yield _columns(np.frombuffer(buffer, dtype=row, count=count))
+
+
+def _columns(rows: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.stack([rows[name].astype(np.int64) for name in ("customer_id", "period", "cents")], 1)
+
+
+def _fold(rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The aggregates of the customers in `rows` (all of each one's purchases)."""
+    import numpy as np
+
+    order = np.lexsort((rows[:, 1], rows[:, 0]))
+    customer, period, cents = rows[order, 0], rows[order, 1], rows[order, 2]
+    # One group per (customer, period): its cents summed.
+    starts = np.flatnonzero(
+        np.r_[True, (customer[1:] != customer[:-1]) | (period[1:] != period[:-1])]
+    )
+    group_cents = np.add.reduceat(cents, starts)
+    group_customer, group_period = customer[starts], period[starts]
+    first = np.flatnonzero(np.r_[True, group_customer[1:] != group_customer[:-1]])
+    last = np.r_[first[1:], len(starts)] - 1
+    return {
+        "customer_id": group_customer[first],
+        "first_period": group_period[first],
+        "last_period": group_period[last],
+        "periods": last - first + 1,
+        "first_period_value": group_cents[first] / 100,
+        "total_value": np.add.reduceat(group_cents, first) / 100,
+    }
+
+
+def _write(session: Session, team_id: str, unit: str, built: dict[str, np.ndarray]) -> None:
+    from crm_core.analytics.writing import bulk_insert
+
+    values = [built[name].tolist() for name in COLUMNS]
+    rows = [(team_id, customer, unit, *rest) for customer, *rest in zip(*values, strict=True)]
+    names = ("team_id", "customer_id", "time_unit", *COLUMNS[1:])
+    bulk_insert(session, "purchase_summary", names, rows)
 
 
 def rebuild_touched(session: Session, *, team_id: str, customer_ids: Iterable[int]) -> None:

@@ -17,7 +17,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, text
+from sqlalchemy import delete
 from sqlmodel import Session
 
 from crm_core import purchase_summaries
@@ -63,49 +63,43 @@ class Condensed:
 
 def condense(session: Session, *, team_id: str, unit: str, observation_end: datetime) -> Condensed:
     """The workspace's customers as of `observation_end`, read from the freshest aggregates."""
+    end = period_index(observation_end, unit)
+    built = None
     if not purchase_summaries.is_current(session, team_id=team_id, unit=unit):
-        purchase_summaries.rebuild(session, team_id=team_id, unit=unit)
-    params = {"team_id": team_id, "end": period_index(observation_end, unit)}
-    aggregates = _aggregates(session, "purchase_summary", params)
-    if not (aggregates["last_period"] > params["end"]).any():
-        return _condensed("purchase_summary", team_id, params["end"], aggregates)
+        # The rows just written, as built: no need to read them back.
+        built = purchase_summaries.rebuild(session, team_id=team_id, unit=unit)
+    if built is None:
+        aggregates = _aggregates(session, "purchase_summary", {"team_id": team_id})
+    else:
+        aggregates = _frame(built)
+    if not (aggregates["last_period"] > end).any():
+        return _condensed("purchase_summary", team_id, end, aggregates)
     # Some purchase lies after the end: only the purchases themselves can answer.
-    dialect = session.get_bind().dialect.name
-    _create_temporary(
-        session,
-        _EARLIER_END,
-        "team_id VARCHAR(32), customer_id INTEGER, first_period INTEGER, last_period INTEGER, "
-        "periods INTEGER, first_period_value DOUBLE PRECISION, total_value DOUBLE PRECISION",
-    )
-    try:
-        session.execute(
-            text(
-                f"INSERT INTO {_EARLIER_END} SELECT :team_id, customer_id, first_period, "
-                "last_period, periods, first_period_value, total_value FROM ("
-                f"{purchase_summaries.aggregates_sql(dialect, unit, until_end=True)}) AS built"
-            ),
-            params,
-        )
-        aggregates = _aggregates(session, _EARLIER_END, params)
-    finally:
-        session.execute(text(f"DROP TABLE IF EXISTS {_EARLIER_END}"))
-    return _condensed(_EARLIER_END, team_id, params["end"], aggregates)
+    earlier = purchase_summaries.aggregates(session, team_id=team_id, unit=unit, end=end)
+    return _condensed(_EARLIER_END, team_id, end, _frame(earlier))
+
+
+def _frame(built: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Aggregates built in numpy (purchase_summaries.aggregates) as `_aggregates` reads them."""
+    return pd.DataFrame({name: built[name] for name in _AGGREGATES})
+
+
+_AGGREGATES = {
+    "customer_id": "int64",
+    "periods": "int64",
+    "first_period": "int64",
+    "last_period": "int64",
+    "first_period_value": "float64",
+    "total_value": "float64",
+}
 
 
 def _aggregates(session: Session, relation: str, params: dict) -> pd.DataFrame:
     return _read(
         session,
-        "SELECT customer_id, periods, first_period, last_period, first_period_value, "
-        f"total_value FROM {relation} WHERE team_id = :team_id",
+        f"SELECT {', '.join(_AGGREGATES)} FROM {relation} WHERE team_id = :team_id",
         params,
-        {
-            "customer_id": "int64",
-            "periods": "int64",
-            "first_period": "int64",
-            "last_period": "int64",
-            "first_period_value": "float64",
-            "total_value": "float64",
-        },
+        _AGGREGATES,
     )
 
 
@@ -198,13 +192,6 @@ def write_predictions(
 def _number(value) -> float | None:
     value = float(value)
     return None if np.isnan(value) else value
-
-
-def _create_temporary(session: Session, name: str, columns: str) -> None:
-    dialect = session.get_bind().dialect.name
-    session.execute(text(f"DROP TABLE IF EXISTS {name}"))
-    on_commit = " ON COMMIT DROP" if dialect == "postgresql" else ""
-    session.execute(text(f"CREATE TEMPORARY TABLE {name} ({columns}){on_commit}"))
 
 
 def _read(session: Session, sql: str, params: dict, columns: dict[str, str]) -> pd.DataFrame:

@@ -16,7 +16,17 @@ class Purchase(SQLModel, table=True):
     __tablename__ = "purchase"
     __table_args__ = (
         UniqueConstraint("team_id", "external_id", name="uq_purchase_team_external_id"),
-        Index("ix_purchase_team_customer_when", "team_id", "customer_id", "purchased_at"),
+        # Covering the aggregates' build (purchase_summaries.rebuild): a customer's purchases
+        # in time order with their amounts, read without visiting the table.
+        Index(
+            "ix_purchase_team_customer_when_value",
+            "team_id",
+            "customer_id",
+            "purchased_at",
+            "amount",
+            "reporting_amount",
+            "currency",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
