@@ -225,6 +225,7 @@ class ChurnRates:
     rows: list[RetentionPeriod]
     period: str
     active_window_days: int
+    active_means: str = "purchases"  # or "purchases+inbound" (analytics.active_means)
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,7 +16,8 @@ from crm_core.purchases import record_purchase
 
 T1, T2 = "T1", "T2"
 NOW = datetime(2026, 4, 15, 10, tzinfo=UTC)
-WINDOW = 30  # days: active at b = a purchase or interaction in [b - 30 days, b)
+INBOUND = "purchases+inbound"  # the calls below keep D active
+WINDOW = 30  # days: active at b = a purchase (with INBOUND, a call too) in [b - 30 days, b)
 
 
 def day(year, month, date, hour=12):
@@ -76,7 +77,13 @@ def test_monthly_retention_and_churn_match_the_hand_count(history):
     # Active at 1 Apr [2 Mar, 1 Apr): A (20 Mar), E (5 Mar)                           -> 2
     # New: C in January, G in February, E in March.
     rates = retention_rates(
-        history, team_id=T1, period="month", periods=3, now=NOW, active_window_days=WINDOW
+        history,
+        team_id=T1,
+        period="month",
+        periods=3,
+        now=NOW,
+        active_window_days=WINDOW,
+        active_means=INBOUND,
     )
     assert [(r.label, r.at_start, r.at_end, r.new, r.new_at_end) for r in rates] == [
         ("2026-01", 3, 3, 1, 1),
@@ -94,7 +101,13 @@ def test_quarters_a_period_without_active_customers_and_new_customers_who_lapsed
     # at 1 Apr: A, E -> 2. New in Q4: B (1 Nov), D (1 Oct), both active at 1 Jan. New in Q1:
     # C, G and E, but only E is still active at 1 Apr: only E is subtracted from E = 2.
     rates = retention_rates(
-        history, team_id=T1, period="quarter", periods=3, now=NOW, active_window_days=WINDOW
+        history,
+        team_id=T1,
+        period="quarter",
+        periods=3,
+        now=NOW,
+        active_window_days=WINDOW,
+        active_means=INBOUND,
     )
     assert [(r.label, r.at_start, r.at_end, r.new, r.new_at_end) for r in rates] == [
         ("2025-Q3", 1, 0, 0, 0),
@@ -110,14 +123,26 @@ def test_quarters_a_period_without_active_customers_and_new_customers_who_lapsed
 def test_a_longer_window_keeps_more_customers_active(history):
     # 90 days before 1 Apr reaches back to 1 Jan: A, C, D, E, G; the refund still does not count.
     rates = retention_rates(
-        history, team_id=T1, period="month", periods=1, now=NOW, active_window_days=90
+        history,
+        team_id=T1,
+        period="month",
+        periods=1,
+        now=NOW,
+        active_window_days=90,
+        active_means=INBOUND,
     )
     assert [(r.label, r.at_end, r.new) for r in rates] == [("2026-03", 5, 1)]
 
 
 def test_another_workspace_sees_only_its_own_customers(history):
     rates = retention_rates(
-        history, team_id=T2, period="month", periods=3, now=NOW, active_window_days=WINDOW
+        history,
+        team_id=T2,
+        period="month",
+        periods=3,
+        now=NOW,
+        active_window_days=WINDOW,
+        active_means=INBOUND,
     )
     assert [(r.at_start, r.at_end, r.new) for r in rates] == [(1, 1, 0), (1, 1, 0), (1, 1, 0)]
     empty = retention_rates(history, team_id="T3", now=NOW, active_window_days=WINDOW)
@@ -170,14 +195,26 @@ def test_customers_coming_back_after_a_lapse_are_reactivated_not_retained(sessio
     buy(session, returns, day(2025, 6, 1), day(2026, 2, 25))  # lapsed since the summer
     buy(session, create_customer(session, team_id=T1, name="Old"), day(2025, 1, 1))
     [february, march] = retention_rates(
-        session, team_id=T1, period="month", periods=2, now=NOW, active_window_days=WINDOW
+        session,
+        team_id=T1,
+        period="month",
+        periods=2,
+        now=NOW,
+        active_window_days=WINDOW,
+        active_means=INBOUND,
     )
     # 1 February: Stays last bought on 1 December, so nobody is active.
     assert february.at_start == 0 and february.retention is None
     # March: both active on 1 March; on 1 April only Stays (20 Mar). Nobody came back.
     assert (march.at_start, march.at_end, march.reactivated, march.retention) == (2, 1, 0, 0.5)
     [quarter] = retention_rates(
-        session, team_id=T1, period="quarter", periods=1, now=NOW, active_window_days=90
+        session,
+        team_id=T1,
+        period="quarter",
+        periods=1,
+        now=NOW,
+        active_window_days=90,
+        active_means=INBOUND,
     )
     # Q1 2026: active on 1 Jan (90 days back) only Stays; on 1 Apr both; Returns came back.
     assert (quarter.at_start, quarter.at_end, quarter.new, quarter.reactivated) == (1, 2, 0, 1)

@@ -65,23 +65,24 @@ def test_rfm_scores_and_segments_match_the_hand_table(session, ten):
     assert list(frame["monetary"]) == [c[2] for c in CUSTOMERS.values()]
     # Score = ceil(5 * rank / 10), rank 1 = worst. Recency: c10 oldest ... c1 newest.
     assert list(frame["r"]) == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
-    # Frequency ties broken by customer id: the 1s rank c8 < c9 < c10, the 2s c6 < c7, ...
-    assert list(frame["f"]) == [5, 5, 4, 3, 4, 2, 3, 1, 1, 2]
-    # Monetary: the two 50s rank c4 < c5.
-    assert list(frame["m"]) == [5, 5, 4, 3, 4, 3, 2, 2, 1, 1]
+    # Frequency ties share their mean rank: the 1s (ranks 1-3) all 2 -> 1, the 2s 4.5 -> 3,
+    # the 3s 6.5 -> 4.
+    assert list(frame["f"]) == [5, 5, 4, 4, 4, 3, 3, 1, 1, 1]
+    # Monetary: the two 50s share rank 6.5 -> 4.
+    assert list(frame["m"]) == [5, 5, 4, 4, 4, 3, 2, 2, 1, 1]
     # FM = (F + M) / 2 rounded half up.
-    assert list(frame["fm"]) == [5, 5, 4, 3, 4, 3, 3, 2, 1, 2]
+    assert list(frame["fm"]) == [5, 5, 4, 4, 4, 3, 3, 2, 1, 1]
     assert list(frame["segment"]) == [
         "Champions",  # bought yesterday, most often, most
         "Champions",
         "Champions",  # R4 FM4
-        "Potential loyalist",  # R4 FM3
+        "Champions",  # R4 FM4
         "Loyal",  # R3 FM4
         "Need attention",  # R3 FM3
         "At risk",  # R2 FM3
         "Hibernating",  # R2 FM2
         "Lost",  # R1 FM1: bought once, 300 days ago
-        "Lost",  # R1 FM2: bought once, 400 days ago
+        "Lost",  # R1 FM1: bought once, 400 days ago
     ]
 
 
@@ -91,13 +92,13 @@ def test_segment_summary_counts_shares_and_the_customers_who_never_bought(sessio
     assert summary.revenue == Decimal("1000.00")
     rows = {s.segment: s for s in summary.segments}
     assert [s.segment for s in summary.segments] == [
-        "Champions", "Loyal", "Potential loyalist", "Need attention", "At risk",
+        "Champions", "Loyal", "Need attention", "At risk",
         "Hibernating", "Lost",
     ]  # fmt: skip
     champions = rows["Champions"]
-    assert (champions.customers, champions.share, champions.revenue) == (3, 0.3, Decimal("800"))
-    assert champions.revenue_share == pytest.approx(0.8)
-    assert champions.average_recency_days == pytest.approx((1 + 5 + 20) / 3)
+    assert (champions.customers, champions.share, champions.revenue) == (4, 0.4, Decimal("850"))
+    assert champions.revenue_share == pytest.approx(0.85)
+    assert champions.average_recency_days == pytest.approx((1 + 5 + 20 + 40) / 4)
     lost = rows["Lost"]
     assert (lost.customers, lost.revenue, lost.average_recency_days) == (2, Decimal("15"), 350)
     assert sum(s.customers for s in summary.segments) == 10

@@ -213,8 +213,8 @@ def test_tables_and_logs(n):
     )  # fmt: skip
     in_both(
         ChurnRates(rows=[march], period="month", active_window_days=n),
-        [f'("active" = a purchase or interaction in the last {n} day{s})'],
-        [f"Active = a purchase or interaction in the last {n} day{s}."],
+        [f'("active" = a purchase in the last {n} day{s})'],
+        [f"Active = a purchase in the last {n} day{s}."],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
@@ -42,6 +43,11 @@ def calendar_period(which: str, unit: str, *, now: datetime) -> tuple[datetime, 
     return previous.replace(tzinfo=now.tzinfo), start
 
 
+def workspace_zone(request: Request) -> ZoneInfo:
+    """The workspace's time zone (settings.default_timezone): its months are the report's."""
+    return ZoneInfo(request.settings.default_timezone)
+
+
 def churn_rate(command: ShowChurnRate, request: Request) -> ChurnRates:
     window = request.settings.analytics.active_window_days
     rows = retention.retention_rates(
@@ -51,20 +57,24 @@ def churn_rate(command: ShowChurnRate, request: Request) -> ChurnRates:
         periods=12 if command.period == "month" else 8,
         now=request.actor.now,
         active_window_days=window,
+        active_means=request.settings.analytics.active_means,
+        zone=workspace_zone(request),
     )
-    return ChurnRates(rows, command.period, window)
+    return ChurnRates(rows, command.period, window, request.settings.analytics.active_means)
 
 
 def retention_report(command: ShowRetention, request: Request) -> ChurnRates | CohortReport:
     if command.cohorts:
+        zone = workspace_zone(request)
         months = retention.months_of_history(
-            request.session, team_id=request.team_id, now=request.actor.now
+            request.session, team_id=request.team_id, now=request.actor.now, zone=zone
         )
         table = retention.cohort_retention(
             request.session,
             team_id=request.team_id,
             months=min(max(months, 1), COHORT_MONTHS),
             now=request.actor.now,
+            zone=zone,
         )
         return CohortReport(table)
     return churn_rate(ShowChurnRate("month"), request)

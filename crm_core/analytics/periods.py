@@ -1,17 +1,23 @@
-"""Calendar months and quarters in UTC, and the SQL that puts a timestamp in its month.
+"""Calendar months and quarters in a time zone, and the SQL that puts a timestamp in its month.
 
 Periods are half-open, [start, end): a period's end is the next period's start, so a moment
 belongs to exactly one period. Months are numbered as `year * 12 + month - 1` both in Python
 and in SQL, so the database groups by a plain integer and Python turns it back into a date.
+
+Months are the workspace's calendar months (settings.default_timezone): a purchase at 23:30
+on 31 March in New York is a March purchase, though it is April in UTC. The zone defaults
+to UTC. Start and end of a period are UTC instants (local midnight of the 1st, in UTC), so
+they compare directly with the stored timestamps; `local_month_index` does the same in SQL,
+on both backends, with a CASE over those instants (SQLite knows no time zones).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Integer
+from sqlalchemy import Integer, case
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -23,7 +29,7 @@ _MONTHS_IN = {"month": 1, "quarter": 3}
 
 @dataclass(frozen=True)
 class Period:
-    """One calendar month or quarter in UTC, [start, end), with its label ("2026-03", "2026-Q1")."""
+    """One calendar month or quarter, [start, end) in UTC instants, labelled "2026-03"/"2026-Q1"."""
 
     label: str
     start: datetime
@@ -44,15 +50,15 @@ def require_period(period: str) -> str:
     return period
 
 
-def month_index(moment: datetime) -> int:
-    """The month of a UTC moment as `year * 12 + month - 1`, as `utc_month_index` gives in SQL."""
-    moment = moment.astimezone(UTC)
+def month_index(moment: datetime, zone: tzinfo = UTC) -> int:
+    """The month of a moment in `zone` as `year * 12 + month - 1` (`local_month_index` in SQL)."""
+    moment = moment.astimezone(zone)
     return moment.year * 12 + moment.month - 1
 
 
-def month_from_index(index: int) -> datetime:
-    """The first instant (UTC) of the month numbered `index`."""
-    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
+def month_from_index(index: int, zone: tzinfo = UTC) -> datetime:
+    """The first instant of the month numbered `index` in `zone` (local midnight), in UTC."""
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=zone).astimezone(UTC)
 
 
 def month_label(index: int) -> str:
@@ -60,36 +66,54 @@ def month_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def period_of(moment: datetime, period: str) -> Period:
-    """The calendar month or quarter (UTC) that contains `moment`."""
+def period_of(moment: datetime, period: str, zone: tzinfo = UTC) -> Period:
+    """The calendar month or quarter (in `zone`) that contains `moment`."""
     size = _MONTHS_IN[require_period(period)]
-    first = month_index(moment) // size * size
-    return _period(first, period)
+    first = month_index(moment, zone) // size * size
+    return _period(first, period, zone)
 
 
-def periods_before(moment: datetime, *, period: str, count: int) -> list[Period]:
+def periods_before(
+    moment: datetime, *, period: str, count: int, zone: tzinfo = UTC
+) -> list[Period]:
     """The `count` complete periods just before the one containing `moment`, oldest first."""
     size = _MONTHS_IN[require_period(period)]
-    current = month_index(period_of(moment, period).start)
-    return [_period(current - size * back, period) for back in range(count, 0, -1)]
+    current = month_index(period_of(moment, period, zone).start, zone)
+    return [_period(current - size * back, period, zone) for back in range(count, 0, -1)]
 
 
-def months_overlapping(start: datetime, end: datetime) -> list[Period]:
-    """Every calendar month (UTC) that shares an instant with [start, end), oldest first."""
+def months_overlapping(start: datetime, end: datetime, zone: tzinfo = UTC) -> list[Period]:
+    """Every calendar month (in `zone`) that shares an instant with [start, end), oldest first."""
     if end <= start:
         return []
-    first = month_index(start)
-    last = month_index(end) if end > month_from_index(month_index(end)) else month_index(end) - 1
-    return [_period(index, "month") for index in range(first, last + 1)]
+    first, last = month_index(start, zone), month_index(end, zone)
+    if end <= month_from_index(last, zone):
+        last -= 1
+    return [_period(index, "month", zone) for index in range(first, last + 1)]
 
 
-def _period(first_month: int, period: str) -> Period:
+def _period(first_month: int, period: str, zone: tzinfo = UTC) -> Period:
     size = _MONTHS_IN[period]
     if period == "month":
         label = month_label(first_month)
     else:
         label = f"{first_month // 12:04d}-Q{first_month % 12 // 3 + 1}"
-    return Period(label, month_from_index(first_month), month_from_index(first_month + size))
+    return Period(
+        label, month_from_index(first_month, zone), month_from_index(first_month + size, zone)
+    )
+
+
+def local_month_index(column: Any, *, zone: tzinfo, first: int, last: int) -> Any:
+    """SQL: the month (in `zone`) of a timestamp column, numbered like `month_index`.
+
+    Exact for months `first`..`last`; anything earlier is `first - 1` and anything later
+    `last + 1`. A CASE over the months' first instants in UTC, so DST and the backend's own
+    session time zone play no part.
+    """
+    whens = [
+        (column < month_from_index(index + 1, zone), index) for index in range(first, last + 1)
+    ]
+    return case((column < month_from_index(first, zone), first - 1), *whens, else_=last + 1)
 
 
 class utc_month_index(FunctionElement[int]):  # noqa: N801 - named like the SQL functions it joins

@@ -1,9 +1,13 @@
 """Retention and churn rates per month or quarter, and a cohort retention table.
 
-"Active": a customer is active at a moment t when they made a purchase or had an interaction
-(call, meeting, email, note...) in the `active_window_days` days before t, i.e. in
-[t - window, t). A purchase is an order row with a non-negative amount; refunds are not
-activity. Periods are calendar months or quarters in UTC, [start, end).
+"Active": a customer is active at a moment t when they made a purchase in the
+`active_window_days` days before t, i.e. in [t - window, t). A purchase is an order row with a
+non-negative amount; refunds are not activity. Only when the workspace sets
+analytics.active_means to "purchases+inbound" do interactions count too, and then only the
+kinds in which the customer took part (INBOUND_KINDS: calls and meetings). Emails are left
+out: an interaction records no direction, and an outreach email we sent says nothing about
+the customer; notes are our own writing. Periods are the workspace's calendar months or
+quarters (in its time zone, `zone`), [start, end).
 
 Per period, the textbook customer retention rate CRR = (E - N) / S (DESIGN.md):
 
@@ -22,14 +26,16 @@ nor new: they are reported apart and left out of E, so retention = (E - R - N) /
 between 0 and 1 (it is then the share of customers active at the start still active at the
 end; without reactivations it is exactly the textbook formula).
 
-Cohort retention: a customer's cohort is the UTC month of their first purchase; the share
-for cohort c and offset k is (customers of c who purchased in month c + k) / (size of c).
+Cohort retention: a customer's cohort is the month (in `zone`) of their first purchase; the
+share for cohort c and offset k is (customers of c who purchased in month c + k) / (size of
+c). The month containing `now` is still running: its cells (cohort + k = now's month) count
+purchases to date only, and are marked so (`to_date`), not read as a final figure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,21 +43,26 @@ from sqlalchemy import and_, case, func, select, union_all
 from sqlmodel import Session, col
 
 from crm_core.analytics.periods import (
+    local_month_index,
     month_index,
     month_label,
     periods_before,
     require_aware,
     require_period,
-    utc_month_index,
 )
 from crm_core.errors import InvalidInput
 from crm_core.models import Interaction, Purchase
+from crm_core.models.interaction import InteractionKind
 from crm_core.models.types import as_utc
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MAX_PERIODS = 120
+ACTIVE_MEANS = ("purchases", "purchases+inbound")
+# Interactions that show the customer taking part (they spoke to us), as opposed to emails
+# we may have sent unanswered and notes we wrote.
+INBOUND_KINDS = (InteractionKind.call, InteractionKind.meeting)
 
 
 @dataclass(frozen=True)
@@ -75,11 +86,21 @@ class CohortRetention:
     """Shares (rows: cohort month "2026-01", columns: months since, 0..) and cohort sizes.
 
     A cell is NaN when month cohort + k is still in the future; a cohort without customers
-    has size 0 and a row of NaN.
+    has size 0 and a row of NaN. `to_date` is the running month's label: the cells of that
+    month (cohort + k = to_date, one per row) count its purchases so far, not the whole month.
     """
 
     shares: pd.DataFrame
     sizes: pd.Series
+    to_date: str | None = None
+
+    def is_to_date(self, cohort: str, k: int) -> bool:
+        """Whether the cell (cohort, k) is the running month, counted to date."""
+        if self.to_date is None:
+            return False
+        year, month = (int(part) for part in cohort.split("-"))
+        later = year * 12 + month - 1 + int(k)
+        return month_label(later) == self.to_date
 
 
 def retention_rates(
@@ -90,6 +111,8 @@ def retention_rates(
     periods: int = 12,
     now: datetime,
     active_window_days: int,
+    active_means: str = "purchases",
+    zone: tzinfo = UTC,
 ) -> list[RetentionPeriod]:
     """Retention = (E - N) / S and churn = 1 - retention for the last complete periods.
 
@@ -103,9 +126,13 @@ def retention_rates(
         raise InvalidInput(f"periods must be a whole number from 1 to {MAX_PERIODS}")
     if not isinstance(active_window_days, int) or active_window_days < 1:
         raise InvalidInput("active_window_days must be a whole number of days, at least 1")
-    chosen = periods_before(now, period=period, count=periods)
+    if active_means not in ACTIVE_MEANS:
+        raise InvalidInput(f"active_means must be one of: {', '.join(ACTIVE_MEANS)}")
+    chosen = periods_before(now, period=period, count=periods, zone=zone)
     bounds = [p.start for p in chosen] + [chosen[-1].end]
-    active, new, new_at_end, kept = _counts(session, team_id, bounds, active_window_days)
+    active, new, new_at_end, kept = _counts(
+        session, team_id, bounds, active_window_days, inbound=active_means != "purchases"
+    )
     rates = []
     for i, p in enumerate(chosen):
         at_start, at_end = active[i], active[i + 1]
@@ -130,7 +157,7 @@ def retention_rates(
 
 
 def cohort_retention(
-    session: Session, *, team_id: str, months: int = 12, now: datetime
+    session: Session, *, team_id: str, months: int = 12, now: datetime, zone: tzinfo = UTC
 ) -> CohortRetention:
     """Share of each first-purchase cohort buying again k months later, for the last cohorts.
 
@@ -142,9 +169,9 @@ def cohort_retention(
     now = require_aware("now", now)
     if not isinstance(months, int) or not 1 <= months <= MAX_PERIODS:
         raise InvalidInput(f"months must be a whole number from 1 to {MAX_PERIODS}")
-    last = month_index(now)
+    last = month_index(now, zone)
     first = last - months + 1
-    month = utc_month_index(Purchase.purchased_at)
+    month = local_month_index(Purchase.purchased_at, zone=zone, first=first, last=last)
     grid = (
         select(col(Purchase.customer_id).label("customer_id"), month.label("month"))
         .where(_purchases(team_id), col(Purchase.purchased_at) <= now)
@@ -175,10 +202,11 @@ def cohort_retention(
     return CohortRetention(
         shares=pd.DataFrame(shares, index=labels, columns=range(months)),
         sizes=pd.Series(sizes.astype(int), index=labels, name="customers"),
+        to_date=month_label(last),
     )
 
 
-def months_of_history(session: Session, *, team_id: str, now: datetime) -> int:
+def months_of_history(session: Session, *, team_id: str, now: datetime, zone: tzinfo = UTC) -> int:
     """Calendar months from the first purchase's month to `now`'s, both counted (0 without any)."""
     first = session.execute(
         select(func.min(Purchase.purchased_at)).where(_purchases(team_id))
@@ -186,7 +214,7 @@ def months_of_history(session: Session, *, team_id: str, now: datetime) -> int:
     if first is None:
         return 0
     first = as_utc(first)
-    return month_index(now) - month_index(first) + 1
+    return month_index(now, zone) - month_index(first, zone) + 1
 
 
 def _purchases(team_id: str):
@@ -195,25 +223,30 @@ def _purchases(team_id: str):
 
 
 def _counts(
-    session: Session, team_id: str, bounds: list[datetime], window_days: int
+    session: Session, team_id: str, bounds: list[datetime], window_days: int, *, inbound: bool
 ) -> tuple[list[int], list[int], list[int], list[int]]:
     # One row per customer with a flag per boundary b (any activity in [b - window, b)) and
     # the first purchase ever, then one row of sums: active per boundary, new per period
     # new per period still active at its end, and active at both ends of each period.
     window = timedelta(days=window_days)
     low, high = bounds[0] - window, bounds[-1]
-    events = union_all(
+    parts = [
         select(
             col(Purchase.customer_id).label("customer_id"), col(Purchase.purchased_at).label("at")
         )
         .where(_purchases(team_id))
-        .where(col(Purchase.purchased_at) >= low, col(Purchase.purchased_at) < high),
-        select(col(Interaction.customer_id), col(Interaction.occurred_at)).where(
-            Interaction.team_id == team_id,
-            col(Interaction.occurred_at) >= low,
-            col(Interaction.occurred_at) < high,
-        ),
-    ).subquery("events")
+        .where(col(Purchase.purchased_at) >= low, col(Purchase.purchased_at) < high)
+    ]
+    if inbound:
+        parts.append(
+            select(col(Interaction.customer_id), col(Interaction.occurred_at)).where(
+                Interaction.team_id == team_id,
+                col(Interaction.kind).in_([kind.value for kind in INBOUND_KINDS]),
+                col(Interaction.occurred_at) >= low,
+                col(Interaction.occurred_at) < high,
+            )
+        )
+    events = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("events")
     at = events.c.at
     flags = (
         select(

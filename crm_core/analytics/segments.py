@@ -9,9 +9,12 @@ GROUP BY over purchases up to `now`:
 A purchase is an order with a non-negative amount; refunds lower monetary but are not
 purchases. Customers without a purchase get no scores and are counted apart.
 
-Each of R, F and M is scored 1-5 by equal-count quintiles: customers are ranked from worst
-to best (rank 1..n; ties broken by customer id, like pandas' rank(method="first") on rows
-sorted by id) and score = ceil(5 * rank / n). For R the most recent purchase ranks best.
+Each of R, F and M is scored 1-5 by quintiles of rank: customers are ranked from worst to
+best (rank 1..n) and score = ceil(5 * rank / n). Tied customers share the mean of the ranks
+they span (pandas' rank(method="average")), so customers with the same recency, frequency or
+revenue get the same score, and identical customers the same segment; a big tie (say, the
+many who bought once) lands in the quintile of its middle, not split across several by id.
+For R the most recent purchase ranks best.
 FM = (F + M) / 2 rounded half up. One customer alone scores 5 on every axis.
 
 Segments follow the widely used R x FM table (Putler, "RFM Analysis for Successful Customer
@@ -214,8 +217,8 @@ def pareto_share(
 def _quintile(values: pd.Series) -> pd.Series:
     import pandas as pd
 
-    # Equal-count quintiles: rank 1..n from worst to best, ties in row (customer id) order.
-    rank = values.rank(method="first").to_numpy()
+    # Quintiles of rank 1..n from worst to best; ties share their mean rank, hence one score.
+    rank = values.rank(method="average").to_numpy()
     return pd.Series(np.ceil(5 * rank / len(values)).astype("int64"), index=values.index)
 
 
