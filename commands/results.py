@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: results load without the domain or the model libraries
     from crm_core.alerts.digest import Digest
     from crm_core.analytics.acquisition import ChannelEconomics
+    from crm_core.analytics.model_check import ModelCheck
     from crm_core.analytics.nps import NpsMonth, NpsSummary
     from crm_core.analytics.retention import CohortRetention, RetentionPeriod
     from crm_core.analytics.segments import ParetoShare, SegmentSummary
@@ -194,6 +195,13 @@ class ClvOne:
     status: AnalyticsStatus
 
 
+@dataclass(frozen=True, eq=False)
+class ModelCheckReport:
+    """A calibration/holdout check of the purchase models (analytics.model_check)."""
+
+    check: ModelCheck
+
+
 @dataclass(frozen=True)
 class ChurnList:
     items: list[AtRisk]
@@ -377,6 +385,7 @@ Result = (
     | Problem
     | ClvTop
     | ClvOne
+    | ModelCheckReport
     | ChurnList
     | CacTable
     | NpsReport
