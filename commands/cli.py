@@ -165,6 +165,55 @@ def analytics_refresh(console: Console) -> None:
     click.echo(analytics_refresh_text(fit), nl=False)
 
 
+@analytics_group.command("check")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The holdout's last day (default: the day of the newest purchase).",
+)
+@click.option(
+    "--holdout",
+    "holdout_weeks",
+    type=click.IntRange(1, 520),
+    default=None,
+    help="Weeks held out (default: a quarter of the span, at most 52).",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the tracking chart (PNG) here.",
+)
+@click.pass_obj
+def analytics_check(
+    console: Console, as_of: datetime | None, holdout_weeks: int | None, chart: Path | None
+) -> None:
+    """Fit BG/NBD, MBG/NBD and Pareto/NBD on all but the last weeks and compare their
+    forecasts of those weeks with what happened; say which model forecasts best."""
+    from crm_core import db
+    from crm_core.analytics.model_check import check_models
+    from reports.model_check import model_check_text
+
+    with db.unit_of_work(console.engine) as session:
+        check = _explained(
+            check_models,
+            session,
+            team_id=console.settings.team_id,
+            unit=console.settings.analytics.time_unit,
+            as_of=as_of.date() if as_of else None,
+            holdout_weeks=holdout_weeks,
+            today=datetime.now(UTC).date(),
+        )
+    click.echo(model_check_text(check), nl=False)
+    if chart is not None:
+        from reports.charts import model_check_tracking
+
+        chart.write_bytes(model_check_tracking(check))
+        click.echo(f"Tracking chart written to {chart}.")
+
+
 @cli.command("import")
 @click.argument("kind", type=ImportKind())
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

@@ -13,6 +13,7 @@ from commands.verbs import (
     AddContact,
     AddCustomer,
     Channels,
+    CheckClvModels,
     Command,
     CompleteFollowUp,
     DeleteInteraction,
@@ -363,7 +364,18 @@ def _top(text: str, verb: str) -> tuple[int, str]:
     return int(match.group(1)), text[match.end() :]
 
 
-def _clv(rest: str) -> ShowClv:
+_CLV_CHECK = re.compile(r"^check(?:\s+(?:holdout\s+)?(?P<weeks>\S+)(?:\s+weeks?)?)?\s*$", re.I)
+
+
+def _clv(rest: str) -> ShowClv | CheckClvModels:
+    if rest.strip().lower().split()[:1] == ["check"]:
+        match = _CLV_CHECK.match(rest.strip())
+        weeks = match.group("weeks") if match else None
+        if match is None or (weeks is not None and not (weeks.isdigit() and int(weeks) >= 1)):
+            raise ParseError(
+                "clv check", f"{rest.strip()!r}: use clv check, or clv check holdout 26 weeks"
+            )
+        return CheckClvModels(int(weeks) if weeks else None)
     top, rest = _top(rest.strip(), "clv")
     head, extra = _keywords(rest, ("segment", "owner"))
     if head and (extra or top != 10):

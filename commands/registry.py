@@ -189,6 +189,14 @@ VERBS: tuple[VerbSpec, ...] = (
         analytics.clv,
     ),
     VerbSpec(
+        "clv check",
+        "clv check [holdout N weeks]",
+        "Which purchase model (BG/NBD, MBG/NBD, Pareto/NBD) forecasts held-out weeks best.",
+        ("clv check", "clv check holdout 26 weeks"),
+        verbs.CheckClvModels,
+        analytics.clv_check,
+    ),
+    VerbSpec(
         "churn",
         "churn [top N] [segment <segment>] [owner @user|me]",
         "Customers slipping away, most value at risk first, each with the reason.",

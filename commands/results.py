@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: results load without the domain or the model libraries
     from crm_core.alerts.digest import Digest
     from crm_core.analytics.acquisition import ChannelEconomics
+    from crm_core.analytics.model_check import ModelCheck
     from crm_core.analytics.nps import NpsMonth, NpsSummary
     from crm_core.analytics.retention import CohortRetention, RetentionPeriod
     from crm_core.analytics.segments import ParetoShare, SegmentSummary
@@ -192,6 +193,13 @@ class ClvOne:
     card: Customer360
     value: CustomerValue | None  # None: the last refresh did not score this customer
     status: AnalyticsStatus
+
+
+@dataclass(frozen=True, eq=False)
+class ModelCheckReport:
+    """A calibration/holdout check of the purchase models (analytics.model_check)."""
+
+    check: ModelCheck
 
 
 @dataclass(frozen=True)
@@ -378,6 +386,7 @@ Result = (
     | Problem
     | ClvTop
     | ClvOne
+    | ModelCheckReport
     | ChurnList
     | CacTable
     | NpsReport

@@ -99,6 +99,13 @@ class ShowClv:
 
 
 @dataclass(frozen=True)
+class CheckClvModels:
+    """clv check [holdout N weeks]: which purchase model forecasts the last weeks best."""
+
+    holdout_weeks: int | None = None  # None: a quarter of the span, at most 52
+
+
+@dataclass(frozen=True)
 class ShowChurnRisk:
     top: int = 10
     owner: str | None = None  # "me", a Slack mention or a name the directory knows
@@ -242,6 +249,7 @@ Command = (
     | CompleteFollowUp
     | Help
     | ShowClv
+    | CheckClvModels
     | ShowChurnRisk
     | ShowChurnRate
     | ShowRetention

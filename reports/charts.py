@@ -8,6 +8,7 @@ drawn, not with this module: it costs about a second, and most answers have no c
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import numpy as np
 
@@ -99,4 +100,49 @@ def _clv_distribution(values: list[float]) -> bytes:
     axis.set_title(f"Predicted CLV of {data.size:,} customers (top 1% clipped)")
     axis.set_xlabel("CLV ($)")
     axis.set_ylabel("customers")
+    return _png(figure)
+
+
+def model_check_tracking(check) -> bytes:
+    """A model check's tracking chart: cumulative repeat purchases by period, the actual ones
+    over the whole span and each model's forecast over the holdout, its start marked.
+
+    `check` is a crm_core.analytics.model_check.ModelCheck; each forecast starts from the
+    actual count at the end of calibration (it is conditional on each customer's history).
+    """
+    figure, axis = _pyplot().subplots(figsize=(9, 4.5))
+    axis.plot(
+        check.tracking_periods, check.tracking_actual, color="#1d1c1d", linewidth=2, label="actual"
+    )
+    start = check.holdout_start_period
+    base = check.calibration_repeat_purchases
+    colours = {"bgnbd": "#1264a3", "mbgnbd": "#2eb67d", "paretonbd": "#e01e5a", "naive": "#888"}
+    steps = list(range(start, start + check.holdout_length + 1))
+    for forecast in check.forecasts:
+        if forecast.tracking is None:
+            continue
+        axis.plot(
+            steps,
+            [base + value for value in forecast.tracking],
+            color=colours.get(forecast.name, "#ecb22e"),
+            linestyle=":" if forecast.name == "naive" else "--",
+            label=f"{forecast.label} ({forecast.purchases:,.0f})",
+        )
+    axis.axvline(start, color="#888", linewidth=0.8)
+    axis.annotate(
+        f"holdout from {check.calibration_end + timedelta(days=1)}",
+        xy=(start, 0),
+        xytext=(4, 6),
+        textcoords="offset points",
+        fontsize=8,
+        color="#555",
+    )
+    unit = {"D": "days", "W": "weeks", "M": "months"}[check.unit]
+    axis.set_title(
+        f"Cumulative repeat purchases: actual {check.actual_purchases:,} in the holdout "
+        f"vs each model"
+    )
+    axis.set_xlabel(f"{unit} since {check.first_day}")
+    axis.set_ylabel("cumulative repeat purchases")
+    axis.legend(loc="upper left", fontsize=8)
     return _png(figure)

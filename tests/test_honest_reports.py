@@ -8,17 +8,22 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from commands import Backend
 from crm_core.analytics.periods import periods_before
 from crm_core.analytics.retention import cohort_retention, retention_rates
 from crm_core.analytics.segments import rfm_segments
+from crm_core.analytics.values import customer_values
 from crm_core.customers import create_customer
 from crm_core.db import unit_of_work
 from crm_core.errors import InvalidInput
 from crm_core.interactions import log_interaction
+from crm_core.models import Customer
 from crm_core.purchases import record_purchase
 from crm_core.settings import Settings
+from reports.templating import money
+from tests.analytics_data import CDNOW_END, load_cdnow
 from tests.chat import ChatBot
 
 T1 = "T1"
@@ -173,3 +178,34 @@ def test_cohorts_and_periods_follow_the_workspace_zone_and_mark_the_running_mont
     assert "2026-01" in text and "-*" in text and " 0%" not in text
     assert "2026-03 is still running" in text
     assert "none yet _(to date)_" in str(bot.slack("retention cohorts"))
+
+
+def test_churn_clv_and_preview_totals_cover_the_customers_they_name(bot, engine):
+    with unit_of_work(engine) as session:
+        load_cdnow(session, customers=600)
+    bot.now = CDNOW_END
+    out = bot.exec("churn top 5")
+    with unit_of_work(engine) as session:
+        ids = list(session.exec(select(Customer.id).where(Customer.team_id == "T1")).all())
+        scored = customer_values(session, team_id="T1", customer_ids=ids).values()
+    risky = [v for v in scored if v.p_alive is not None and v.p_alive < 0.5]
+    everyone_clv = sum(v.clv for v in scored)
+    risky_clv, risky_value = sum(v.clv for v in risky), sum(v.value_at_risk for v in risky)
+    assert 0 < len(risky) < len(scored) and risky_clv < everyone_clv
+    # Their CLV, not everyone's, and the everyone-wide value at risk is not passed off as theirs.
+    said = f"In all: {len(risky)} customers at risk, holding {money(risky_clv)} of CLV"
+    assert said in out, out
+    assert f"({money(risky_value)} of it value at risk" in out
+    slack = str(bot.slack("churn top 5"))
+    assert f"at risk, holding *{money(risky_clv)}* of CLV" in slack
+    clv = bot.exec("clv top 3")
+    assert (
+        f"{len(risky)} customers at risk (P(alive) under the threshold) hold {money(risky_clv)}"
+        in clv
+    )
+    # The digest counts the at-risk and the overdue, and says so.
+    preview = bot.exec("alerts preview")
+    assert "at risk or overdue" in preview, preview
+    one = bot.exec(f"clv #{risky[0].customer_id}")
+    assert "weeks with a purchase expected in the next 12 months" in one
+    assert "purchases expected" not in one

@@ -189,8 +189,11 @@ def test_churn_answers(n):
     )  # fmt: skip
     in_both(
         AlertDigest(digest, subscription=None, threshold=0.5),
-        [f"across {n} customer{s} (first alert)", f"{n} day{s} since the last purchase"],
-        [f"across *{n}* customer{s} (first alert)"],
+        [
+            f"across {n} customer{s} at risk or overdue (first alert)",
+            f"{n} day{s} since the last purchase",
+        ],
+        [f"across *{n}* customer{s} at risk or overdue (first alert)"],
     )
 
 

@@ -7,6 +7,8 @@ refresh`, and the bot's scheduler) refresh when purchases arrived after the last
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from commands import people
 from commands.request import Request
 from commands.results import (
@@ -15,9 +17,10 @@ from commands.results import (
     ChurnList,
     ClvOne,
     ClvTop,
+    ModelCheckReport,
     Problem,
 )
-from commands.verbs import ShowCac, ShowChurnRisk, ShowClv
+from commands.verbs import CheckClvModels, ShowCac, ShowChurnRisk, ShowClv
 from crm_core import customers
 from crm_core.analytics import acquisition, values
 from crm_core.analytics.scoring import MODELS, NotEnoughData, freshness, refresh_scores
@@ -74,6 +77,23 @@ def clv(command: ShowClv, request: Request) -> ClvTop | ClvOne | Problem:
     return ClvTop(
         top, totals, status, segment=command.segment, owner_user_id=owner, distribution=distribution
     )
+
+
+def clv_check(command: CheckClvModels, request: Request) -> ModelCheckReport | Problem:
+    """Fit the candidates on all but the last weeks and compare with what happened."""
+    from crm_core.analytics.model_check import NotEnoughHistory, check_models
+
+    try:
+        check = check_models(
+            request.session,
+            team_id=request.team_id,
+            unit=request.settings.analytics.time_unit,
+            holdout_weeks=command.holdout_weeks,
+            today=request.actor.now.astimezone(UTC).date(),
+        )
+    except NotEnoughHistory as exc:
+        return Problem(f"not enough history for a model check: {exc}")
+    return ModelCheckReport(check)
 
 
 def churn(command: ShowChurnRisk, request: Request) -> ChurnList | Problem:

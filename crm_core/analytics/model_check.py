@@ -25,7 +25,10 @@ fetched in chunks; predictions are made once per distinct pattern and broadcast.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -88,6 +91,7 @@ class ModelCheck:
     customers: int  # calibration customers
     repeat_customers: int
     customers_by_bucket: tuple[int, ...]
+    calibration_repeat_purchases: int
     actual_purchases: int
     actual_by_bucket: tuple[int, ...]
     actual_revenue: float
@@ -97,6 +101,14 @@ class ModelCheck:
     holdout_start_period: int  # periods since the first one
     chosen: str
     reason: str
+
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        return BUCKETS
+
+    @property
+    def chosen_label(self) -> str:
+        return LABELS[self.chosen]
 
     @property
     def calibration_weeks(self) -> float:
@@ -116,12 +128,16 @@ def check_models(
     unit: str = "W",
     as_of: date | None = None,
     holdout_weeks: int | None = None,
+    today: date | None = None,
 ) -> ModelCheck:
-    """Hold out the last weeks up to `as_of`, fit every candidate before them, compare."""
+    """Hold out the last weeks up to `as_of`, fit every candidate before them, compare.
+
+    `as_of` defaults to the day of the newest purchase, or `today` if that is earlier.
+    """
     first, newest = _span(session, team_id)
     if first is None:
         raise NotEnoughHistory("there are no purchases yet")
-    as_of = as_of or newest
+    as_of = as_of or (min(newest, today) if today else newest)
     if as_of < first:
         raise NotEnoughHistory(f"the first purchase was on {first}, after {as_of}")
     if holdout_weeks is None:
@@ -173,6 +189,7 @@ def check_models(
         customers=int(x.size),
         repeat_customers=int((x > 0).sum()),
         customers_by_bucket=tuple(int(n) for n in np.bincount(bucket, minlength=len(BUCKETS))),
+        calibration_repeat_purchases=int(x.sum()),
         actual_purchases=actual,
         actual_by_bucket=tuple(
             int(n) for n in np.bincount(bucket, weights=holdout_x, minlength=len(BUCKETS))
@@ -312,9 +329,55 @@ def _fit(name: str, frequency, recency, age, weights):
     """The fitted model, through clv_models (None when it does not converge)."""
     if hasattr(clv_models, "fit_model"):
         return clv_models.fit_model(name, frequency, recency, age, weights=weights)
-    if name == "bgnbd":  # before clv_models had the other two
+    if name == "bgnbd":
         return clv_models.fit_bgnbd(frequency, recency, age, weights=weights)
-    return None
+    return _lifetimes_fit(name, frequency, recency, age, weights)
+
+
+def _expected(model, t: float, frequency, recency, age) -> np.ndarray:
+    if isinstance(model, _Fitted):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = model.fitter.conditional_expected_number_of_purchases_up_to_time(
+                t, frequency, recency, age
+            )
+        return np.asarray(value, dtype=float)
+    return np.asarray(clv_models.expected_purchases(model, t, frequency, recency, age))
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """MBG/NBD or Pareto/NBD fitted by lifetimes here, while clv_models has BG/NBD alone."""
+
+    name: str
+    fitter: object
+    params: dict[str, float]
+
+
+def _lifetimes_fit(name, frequency, recency, age, weights) -> _Fitted | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifetimes import ModifiedBetaGeoFitter, ParetoNBDFitter
+
+    fitter, options, keys = {
+        "mbgnbd": (ModifiedBetaGeoFitter(), {}, ("r", "alpha", "a", "b")),
+        # A fixed start and a tight tolerance: lifetimes' random start lands elsewhere each run.
+        "paretonbd": (
+            ParetoNBDFitter(),
+            {"initial_params": np.ones(4), "tol": 1e-10, "maxiter": 20000},
+            ("r", "alpha", "s", "beta"),
+        ),
+    }[name]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitter.fit(frequency, recency, age, weights=np.asarray(weights), **options)
+    except (ValueError, FloatingPointError, ArithmeticError, RuntimeError):
+        return None
+    params = {key: float(fitter.params_[key]) for key in keys}
+    if not all(np.isfinite(v) and v > 0 for v in params.values()):
+        return None
+    return _Fitted(name, fitter, params)
 
 
 def _params(model) -> dict[str, float]:
@@ -351,14 +414,9 @@ def _forecast(name, patterns, inverse, weights, length, order_value, bucket, hol
         return Forecast(name, None, None, None, None, None, None)
     steps = np.arange(length + 1, dtype=float)
     per_step = np.array(
-        [
-            float((clv_models.expected_purchases(model, float(t), f, r, T) * weights).sum())
-            if t
-            else 0.0
-            for t in steps
-        ]
+        [float((_expected(model, float(t), f, r, T) * weights).sum()) if t else 0.0 for t in steps]
     )
-    expected = np.asarray(clv_models.expected_purchases(model, float(length), f, r, T))[inverse]
+    expected = _expected(model, float(length), f, r, T)[inverse]
     return _figures(name, _params(model), expected, order_value, bucket, holdout_value, per_step)
 
 

@@ -56,10 +56,20 @@ class AtRisk:
 
 @dataclass(frozen=True)
 class ValueTotals:
+    """Totals, each over the customers it names.
+
+    customers, clv: every scored customer and their predicted CLV. value_at_risk: the
+    expected loss CLV x (1 - P(alive)) summed over every scored customer (most of it from
+    customers who are not "at risk"). at_risk: the customers whose P(alive) is under the
+    threshold; at_risk_clv and at_risk_value: their CLV and their value at risk only.
+    """
+
     customers: int
     clv: float
     value_at_risk: float
     at_risk: int
+    at_risk_clv: float = 0.0
+    at_risk_value: float = 0.0
 
 
 def _values_query(team_id: str):
@@ -167,24 +177,32 @@ def customer_values(
 def value_totals(
     session: Session, *, team_id: str, alive_threshold: float, fit: AnalyticsFit | None = None
 ) -> ValueTotals:
-    """Customers scored, their total CLV and value at risk, and how many are at risk.
+    """Customers scored and their CLV and value at risk; the at-risk customers and theirs.
 
-    Read from the fit when it stored them for this threshold; added up otherwise.
+    One GROUP-less sum over the scores, the at-risk sums filtered to P(alive) under
+    `alive_threshold` (the fit's stored totals cover everyone, not the at-risk customers).
     """
-    if fit is not None and fit.total_clv is not None and fit.at_risk_threshold == alive_threshold:
-        return ValueTotals(
-            fit.customers, fit.total_clv, fit.total_value_at_risk or 0.0, fit.at_risk_customers or 0
-        )
+    del fit  # kept for callers; its totals cannot say what the at-risk customers hold
     score = scores(team_id)
-    customers, clv, at_risk_value, at_risk = session.exec(
+    risky = score.c.p_alive < alive_threshold
+    customers, clv, value_at_risk, at_risk, at_risk_clv, at_risk_value = session.exec(
         select(
             func.count(),
             func.coalesce(func.sum(score.c.clv), 0.0),
             func.coalesce(func.sum(score.c.value_at_risk), 0.0),
-            func.coalesce(func.sum(case((score.c.p_alive < alive_threshold, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((risky, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((risky, score.c.clv), else_=0.0)), 0.0),
+            func.coalesce(func.sum(case((risky, score.c.value_at_risk), else_=0.0)), 0.0),
         )
     ).one()
-    return ValueTotals(customers, float(clv), float(at_risk_value), int(at_risk))
+    return ValueTotals(
+        int(customers),
+        float(clv),
+        float(value_at_risk),
+        int(at_risk),
+        float(at_risk_clv),
+        float(at_risk_value),
+    )
 
 
 def at_risk(
