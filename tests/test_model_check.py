@@ -147,7 +147,7 @@ def test_chat_clv_check_answers_with_the_figures(bot, engine):
     assert bot.result.check.holdout_weeks == 19  # a quarter of the 78 weeks
     slack_text = str(message["blocks"])
     assert f"{bot.result.check.actual_purchases:,}" in slack_text and "Pareto/NBD" in slack_text
-    assert "Model check" in message["text"]
+    assert "Model check" in message["text"] and "closest is" in message["text"]
     out = bot.exec("clv check holdout many weeks")
     assert isinstance(bot.result, Problem) and "clv check holdout 26 weeks" in out
 
