@@ -1,4 +1,4 @@
-"""Charts as PNG: the NPS trend, the cohort retention heat map and the CLV distribution.
+"""Charts as PNG: NPS (by month, or by the group asked for), the cohort heat map, CLV.
 
 Rendered with matplotlib's Agg backend (no screen needed) from the data a result carries;
 like every report, they never touch the database. matplotlib is imported when a chart is
@@ -8,7 +8,7 @@ drawn, not with this module: it costs about a second, and most answers have no c
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -49,6 +49,14 @@ def _png(figure) -> bytes:
 
 
 def _nps_trend(report: results.NpsReport) -> bytes:
+    return _png(nps_figure(report))
+
+
+def nps_figure(report: results.NpsReport):
+    """The chart follows the question: NPS per group for `nps by segment|owner`, else the
+    monthly trend, the running month drawn hollow (its score is to date)."""
+    if report.summary.by:
+        return _nps_groups(report)
     months = [m for m in report.trend if m.nps.responses]
     figure, axis = _pyplot().subplots(figsize=(8, 4))
     if months:
@@ -56,7 +64,16 @@ def _nps_trend(report: results.NpsReport) -> bytes:
         scores = [m.nps.score for m in months]
         low = [m.nps.score - m.nps.low for m in months]
         high = [m.nps.high - m.nps.score for m in months]
-        axis.errorbar(labels, scores, yerr=[low, high], marker="o", capsize=4, color="#1264a3")
+        axis.errorbar(labels, scores, yerr=[low, high], capsize=4, color="#1264a3")
+        running = _running(months[-1].month, report.summary.end)
+        done = len(months) - 1 if running else len(months)
+        axis.plot(labels[:done], scores[:done], "o", color="#1264a3")
+        if running:
+            axis.plot(
+                [labels[-1]], [scores[-1]], "o", markersize=9, markerfacecolor="white",
+                markeredgecolor="#1264a3", markeredgewidth=2, label=f"{labels[-1]}: to date",
+            )  # fmt: skip
+            axis.legend(loc="lower left")
         axis.axhline(0, color="#888", linewidth=0.8)
     else:
         axis.text(0.5, 0.5, "No NPS answers in this window", ha="center", va="center")
@@ -64,24 +81,102 @@ def _nps_trend(report: results.NpsReport) -> bytes:
     axis.set_title(f"NPS by month, last {report.days} days (95% intervals)")
     axis.set_ylabel("NPS")
     axis.tick_params(axis="x", rotation=45)
-    return _png(figure)
+    return figure
+
+
+def _nps_groups(report: results.NpsReport):
+    groups = [g for g in report.summary.groups if g.responses]
+    figure, axis = _pyplot().subplots(figsize=(8, max(3, 0.45 * len(groups) + 1.5)))
+    if groups:
+        names = [g.group or f"(no {report.summary.by})" for g in groups]
+        scores = [g.score for g in groups]
+        low = [g.score - g.low for g in groups]
+        high = [g.high - g.score for g in groups]
+        colors = ["#2eb67d" if score >= 0 else "#e01e5a" for score in scores]
+        axis.barh(names, scores, xerr=[low, high], capsize=4, color=colors)
+        for i, g in enumerate(groups):
+            axis.text(-97, i, f"{g.score:+.0f} (n={g.responses:,})", va="center", fontsize=9)
+        axis.invert_yaxis()  # the largest group on top, as in the text answer
+        axis.axvline(0, color="#888", linewidth=0.8)
+    else:
+        axis.text(
+            0.5, 0.5, "No NPS answers in this window", ha="center", va="center",
+            transform=axis.transAxes,
+        )  # fmt: skip
+    axis.set_xlim(-100, 100)
+    axis.set_title(f"NPS by {report.summary.by}, last {report.days} days (95% intervals)")
+    axis.set_xlabel("NPS")
+    return figure
+
+
+def _running(month: str, end: datetime) -> bool:
+    """Whether the month labelled "2026-03" is cut short by `end` (the window's end)."""
+    year, number = (int(part) for part in month.split("-"))
+    return end < datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
 
 
 def _cohort_heatmap(report: results.CohortReport) -> bytes:
+    return _png(cohort_figure(report))
+
+
+def cohort_figure(report: results.CohortReport):
+    """Month 0 is 100% by definition, so it is grey and months 1+ get the colour scale on
+    their own; every cell prints its percentage; the running month's cells are hatched."""
     table = report.table
     shares = table.shares[table.sizes > 0]
     figure, axis = _pyplot().subplots(figsize=(10, max(3, 0.4 * len(shares) + 1.5)))
     if len(shares):
-        data = np.ma.masked_invalid(shares.to_numpy(dtype=float) * 100)
-        image = axis.imshow(data, cmap="Blues", aspect="auto", vmin=0, vmax=100)
+        percent = shares.to_numpy(dtype=float) * 100
+        running = np.array(
+            [[table.is_to_date(cohort, k) for k in shares.columns] for cohort in shares.index]
+        )
+        # The colour scale: months 1+ that are over; month 0 and the running month apart.
+        scaled = np.where(running, np.nan, percent)
+        scaled[:, 0] = np.nan
+        top = max(float(np.nanmax(scaled)) if np.isfinite(scaled).any() else 0.0, 1.0)
+        image = axis.imshow(
+            np.ma.masked_invalid(scaled), cmap="Blues", aspect="auto", vmin=0, vmax=top
+        )
+        rectangle = _pyplot().Rectangle
+        for i in range(len(shares)):
+            axis.add_patch(rectangle((-0.5, i - 0.5), 1, 1, facecolor="#dddddd", edgecolor="white"))
+            for k in shares.columns:
+                value = percent[i, k]
+                if running[i, k]:
+                    axis.add_patch(
+                        rectangle(
+                            (k - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                            edgecolor="#e01e5a", linewidth=0,
+                        )
+                    )  # fmt: skip
+                    text = "100%" if k == 0 else (f"{value:.0f}% so far" if value else "none yet")
+                elif value != value:
+                    continue
+                else:
+                    text = f"{value:.0f}%"
+                dark = k > 0 and not running[i, k] and value > 0.6 * top
+                axis.text(
+                    k, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black",
+                    backgroundcolor="white" if running[i, k] and k else "none",
+                )  # fmt: skip
         axis.set_yticks(range(len(shares)), [f"{c} ({table.sizes[c]:,})" for c in shares.index])
         axis.set_xticks(range(shares.shape[1]), [str(k) for k in shares.columns])
-        figure.colorbar(image, ax=axis, label="% of cohort buying")
+        axis.set_xlim(-0.5, shares.shape[1] - 0.5)
+        axis.set_ylim(len(shares) - 0.5, -0.5)
+        figure.colorbar(image, ax=axis, label="% of cohort buying (months 1+)")
+        if table.to_date:
+            axis.set_xlabel(
+                f"months after the first purchase (month 0 = 100%; hatched: "
+                f"{table.to_date}, still running, counted to date)"
+            )
+        else:
+            axis.set_xlabel("months after the first purchase (month 0 = 100%)")
     else:
         axis.text(0.5, 0.5, "No cohorts yet", ha="center", va="center")
-    axis.set_xlabel("months after the first purchase")
+        axis.set_xlabel("months after the first purchase")
     axis.set_title("Cohort retention by first-purchase month")
-    return _png(figure)
+    return figure
 
 
 def _clv_distribution(values: list[float]) -> bytes:

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from commands import Backend
+from crm_core.analytics.nps import nps_trend
 from crm_core.analytics.periods import periods_before
 from crm_core.analytics.retention import cohort_retention, retention_rates
 from crm_core.analytics.segments import rfm_segments
@@ -20,6 +21,7 @@ from crm_core.db import unit_of_work
 from crm_core.errors import InvalidInput
 from crm_core.interactions import log_interaction
 from crm_core.models import Customer
+from crm_core.nps import record_nps
 from crm_core.purchases import record_purchase
 from crm_core.settings import Settings
 from reports.templating import money
@@ -209,3 +211,17 @@ def test_churn_clv_and_preview_totals_cover_the_customers_they_name(bot, engine)
     one = bot.exec(f"clv #{risky[0].customer_id}")
     assert "weeks with a purchase expected in the next 12 months" in one
     assert "purchases expected" not in one
+
+
+def test_the_nps_trend_counts_months_in_the_workspace_zone(session):
+    customer = create_customer(session, team_id=T1, name="Late")
+    # 23:30 on 31 January in New York: 1 February in UTC.
+    late = datetime(2026, 1, 31, 23, 30, tzinfo=NEW_YORK)
+    record_nps(session, team_id=T1, customer_id=customer.id, score=10, responded_at=late)
+    start, end = datetime(2026, 1, 1, tzinfo=NEW_YORK), datetime(2026, 3, 1, tzinfo=NEW_YORK)
+    trend = nps_trend(session, team_id=T1, start=start, end=end, zone=NEW_YORK)
+    assert [(m.month, m.nps.responses) for m in trend] == [("2026-01", 1), ("2026-02", 0)]
+    utc = nps_trend(session, team_id=T1, start=start, end=end)
+    assert [(m.month, m.nps.responses) for m in utc] == [
+        ("2026-01", 0), ("2026-02", 1), ("2026-03", 0)
+    ]  # fmt: skip

@@ -24,7 +24,9 @@ def nps_report(command: ShowNps, request: Request) -> NpsReport:
     summary = nps.nps_summary(
         request.session, team_id=request.team_id, start=start, end=end, by=command.by
     )
-    trend = nps.nps_trend(request.session, team_id=request.team_id, start=start, end=end)
+    trend = nps.nps_trend(
+        request.session, team_id=request.team_id, start=start, end=end, zone=workspace_zone(request)
+    )
     if not command.period:
         return NpsReport(summary, trend, command.days)
     days = max(1, (end - start).days)

@@ -20,7 +20,7 @@ z = 1.959964 (the 97.5th normal percentile); both ends are clipped to [-100, 100
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from math import sqrt
 from statistics import NormalDist
 
@@ -28,11 +28,11 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from crm_core.analytics.periods import (
+    local_month_index,
     month_index,
     month_label,
     months_overlapping,
     require_aware,
-    utc_month_index,
 )
 from crm_core.errors import InvalidInput
 from crm_core.models import Customer, NpsResponse
@@ -76,7 +76,7 @@ class NpsSummary:
 
 @dataclass(frozen=True)
 class NpsMonth:
-    """NPS of one calendar month (UTC); `nps.group` is the month label too."""
+    """NPS of one calendar month (the workspace's); `nps.group` is the month label too."""
 
     month: str
     start: datetime
@@ -134,17 +134,24 @@ def nps_summary(
     return NpsSummary(start, end, by, overall, groups)
 
 
-def nps_trend(session: Session, *, team_id: str, start: datetime, end: datetime) -> list[NpsMonth]:
-    """NPS of each calendar month (UTC) that overlaps [start, end), empty months included."""
+def nps_trend(
+    session: Session, *, team_id: str, start: datetime, end: datetime, zone: tzinfo = UTC
+) -> list[NpsMonth]:
+    """NPS of each calendar month (in the workspace's `zone`) overlapping [start, end),
+    empty months included."""
     start, end = _window(start, end)
-    month = utc_month_index(NpsResponse.responded_at)
+    overlapping = months_overlapping(start, end, zone)
+    if not overlapping:
+        return []
+    first, last = month_index(overlapping[0].start, zone), month_index(overlapping[-1].start, zone)
+    month = local_month_index(NpsResponse.responded_at, zone=zone, first=first, last=last)
     rows = session.exec(
         select(month, *_counted()).where(*_scope(team_id, start, end)).group_by(month)
     ).all()
     counts = {int(index): (n, p, d) for index, n, p, d in rows}
     trend = []
-    for period in months_overlapping(start, end):
-        index = month_index(period.start)
+    for period in overlapping:
+        index = month_index(period.start, zone)
         n, p, d = counts.get(index, (0, 0, 0))
         trend.append(NpsMonth(period.label, period.start, _score(month_label(index), n, p, d)))
     return trend
