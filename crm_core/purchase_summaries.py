@@ -149,12 +149,13 @@ def _customer_chunks(
         chosen = f"AND customer_id IN ({', '.join(str(int(i)) for i in customer_ids)})"
     if end is not None:
         chosen += f" AND {period} <= {int(end)}"
-    # The ORDER BY is the index's own order: each customer's purchases arrive together.
+    # The ORDER BY is the index's own order (named by table, not the casts' output names,
+    # which PostgreSQL would sort by): each customer's purchases arrive together.
     sql = (
         f"SELECT CAST(customer_id AS BIGINT), CAST({period} AS BIGINT), "
         f"CAST(ROUND({VALUE} * 100) AS BIGINT) "
         f"FROM purchase WHERE team_id = :team_id AND amount >= 0 {chosen} "
-        "ORDER BY customer_id, purchased_at"
+        "ORDER BY purchase.customer_id, purchase.purchased_at"
     )
     reader = _read_postgres if dialect == "postgresql" else _read_sqlite
     carry = np.zeros((0, 3), dtype=np.int64)
