@@ -17,6 +17,15 @@ from sqlmodel import Session, col
 from crm_core.analytics.summary import period_index, period_index_sql
 from crm_core.models import AnalyticsFit, Purchase, PurchaseSummary, PurchaseSummaryState
 
+# A purchase's value in the reporting currency. One written before exchange rates existed
+# (reporting_amount NULL) counts as its amount only in a workspace whose purchases are all in
+# one currency (written since, they are backfilled: exchange_rates.backfill); amounts in
+# different currencies are never added raw. The subquery runs only when such a row is met.
+REPORTING_VALUE = (
+    "COALESCE(reporting_amount, CASE WHEN currency = (SELECT MIN(o.currency) FROM purchase o "
+    "WHERE o.team_id = :team_id HAVING MIN(o.currency) = MAX(o.currency)) THEN amount END, 0)"
+)
+
 # Above this many customers a rebuild covers the whole workspace rather than a list of ids.
 _WHOLE_WORKSPACE = 5_000
 
@@ -27,7 +36,14 @@ def aggregates_sql(
     """SELECT the aggregates of a workspace's customers (:team_id) from their purchases.
 
     The columns are purchase_summary's: customer_id, first_period, last_period, periods,
-    first_period_value, total_value. With `until_end`, only periods up to :end count.
+    first_period_value, total_value, refunded_value. With `until_end`, only periods up to
+    :end count. Values are in the reporting currency (REPORTING_VALUE).
+
+    Refunds (negative amounts) are no purchase period; they are summed into refunded_value
+    (negative) and total_value is net of them, floored at 0. first_period_value is the first
+    period's spend, lowered to total_value when refunds exceed the repeat spend, so that
+    total_value - first_period_value, the repeat spend net of refunds, is never below 0:
+    Gamma-Gamma's monetary value (that over the repeat periods) is floored at 0.
     """
     period = period_index_sql(dialect, "purchased_at", unit)
     chosen = ""
@@ -37,18 +53,31 @@ def aggregates_sql(
         chosen += f" AND {period} <= :end"
     return f"""
         WITH periods AS (
-            SELECT customer_id, {period} AS p, SUM(amount) AS v FROM purchase
+            SELECT customer_id, {period} AS p, SUM({REPORTING_VALUE}) AS v FROM purchase
             WHERE team_id = :team_id AND amount >= 0 {chosen}
             GROUP BY customer_id, {period}
+        ),
+        refunds AS (
+            SELECT customer_id, SUM({REPORTING_VALUE}) AS r FROM purchase
+            WHERE team_id = :team_id AND amount < 0 {chosen}
+            GROUP BY customer_id
         ),
         spans AS (
             SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n,
                    SUM(v) AS total
             FROM periods GROUP BY customer_id
+        ),
+        netted AS (
+            SELECT s.customer_id, s.first_p, s.last_p, s.n, p.v AS first_v,
+                   CASE WHEN s.total + COALESCE(r.r, 0) > 0 THEN s.total + COALESCE(r.r, 0)
+                        ELSE 0 END AS net, COALESCE(r.r, 0) AS refunded
+            FROM spans s JOIN periods p ON p.customer_id = s.customer_id AND p.p = s.first_p
+            LEFT JOIN refunds r ON r.customer_id = s.customer_id
         )
-        SELECT s.customer_id, s.first_p AS first_period, s.last_p AS last_period,
-               s.n AS periods, p.v AS first_period_value, s.total AS total_value
-        FROM spans s JOIN periods p ON p.customer_id = s.customer_id AND p.p = s.first_p
+        SELECT customer_id, first_p AS first_period, last_p AS last_period, n AS periods,
+               CASE WHEN net < first_v THEN net ELSE first_v END AS first_period_value,
+               net AS total_value, refunded AS refunded_value
+        FROM netted
     """
 
 
@@ -70,9 +99,9 @@ def rebuild(
     session.execute(
         text(
             "INSERT INTO purchase_summary (team_id, customer_id, time_unit, first_period, "
-            "last_period, periods, first_period_value, total_value) "
+            "last_period, periods, first_period_value, total_value, refunded_value) "
             f"SELECT :team_id, customer_id, :unit, first_period, last_period, periods, "
-            f"first_period_value, total_value FROM ({select_sql}) AS built"
+            f"first_period_value, total_value, refunded_value FROM ({select_sql}) AS built"
         ),
         {"team_id": team_id, "unit": unit},
     )
@@ -107,7 +136,10 @@ def outdate_fits(session: Session, *, team_id: str) -> None:
 
 
 def note_purchase(session: Session, purchase: Purchase) -> None:
-    """Fold one new purchase into its customer's aggregates (refunds are no purchase)."""
+    """Fold one new purchase into its customer's aggregates, in the reporting currency.
+
+    A refund, or any purchase of a customer with refunds, re-reads that customer: the netting
+    (aggregates_sql) needs the first period's spend, which the row no longer holds."""
     state = session.get(PurchaseSummaryState, purchase.team_id)
     if state is None:
         return
@@ -115,10 +147,10 @@ def note_purchase(session: Session, purchase: Purchase) -> None:
         session, purchase.team_id, state, purchase.id
     ):
         return  # something else wrote purchases: the next refresh rebuilds anyway
-    if purchase.amount < 0:  # a refund changes no aggregate, but it is accounted for
-        _include(session, state, purchase)
-        return
-    unit, value = state.time_unit, float(purchase.amount)
+    unit = state.time_unit
+    value = float(
+        purchase.amount if purchase.reporting_amount is None else purchase.reporting_amount
+    )
     period = period_index(purchase.purchased_at, unit)
     row = session.execute(
         select(PurchaseSummary).where(
@@ -126,6 +158,12 @@ def note_purchase(session: Session, purchase: Purchase) -> None:
             PurchaseSummary.customer_id == purchase.customer_id,
         )
     ).scalar_one_or_none()
+    if purchase.amount < 0 or (
+        row.refunded_value < 0 if row is not None else _has_refunds(session, purchase)
+    ):
+        session.flush()
+        rebuild(session, team_id=purchase.team_id, unit=unit, customer_ids=[purchase.customer_id])
+        return
     if row is None:
         session.add(
             PurchaseSummary(
@@ -159,6 +197,22 @@ def note_purchase(session: Session, purchase: Purchase) -> None:
     if row is not None:
         session.add(row)
     _include(session, state, purchase)
+
+
+def _has_refunds(session: Session, purchase: Purchase) -> bool:
+    # A customer's refund before their first purchase (no summary row yet).
+    return (
+        session.execute(
+            select(Purchase.id)
+            .where(
+                Purchase.team_id == purchase.team_id,
+                Purchase.customer_id == purchase.customer_id,
+                Purchase.amount < 0,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _include(session: Session, state: PurchaseSummaryState, purchase: Purchase) -> None:
