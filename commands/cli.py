@@ -29,16 +29,16 @@ if TYPE_CHECKING:
 
 
 class ImportKind(click.ParamType):
-    """customers, purchases, interactions or nps, as crm_core.importing names them; read when
-    the import command runs, since importing it (pandas) at every start would double the time
-    of `crm ask help`."""
+    """customers, purchases, interactions or nps, as crm_core.importing names them, or rates
+    (exchange rates); read when the import command runs, since importing it (pandas) at every
+    start would double the time of `crm ask help`."""
 
     name = "kind"
 
     def _choice(self) -> click.Choice:
         from crm_core.importing import KINDS
 
-        return click.Choice(KINDS)
+        return click.Choice([*KINDS, "rates"])
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
         return self._choice().get_metavar(param, ctx)
@@ -232,17 +232,21 @@ def analytics_check(
 def import_command(
     console: Console, kind: str, file: Path, dayfirst: bool, decimal_comma: bool | None
 ) -> None:
-    """Import a CSV of customers, purchases, interactions or nps answers.
+    """Import a CSV of customers, purchases, interactions, nps answers or exchange rates.
 
     All rows or none: if any row is bad nothing is written and the first 20 bad rows are
     listed. Importing the same file again adds nothing. Columns the import does not read are
     named in the summary. Follow-ups dated without a time are due at 9:00 in
-    default_timezone.
+    default_timezone. `crm import rates FILE` reads columns date,currency,rate (units of
+    default_currency per one unit of currency), replacing a currency's rate of the same day.
     """
     from crm_core import audit, db, importing
     from reports.terminal import import_summary_text
 
     settings = console.settings
+    if kind == "rates":
+        _import_rates(console, file)
+        return
     with _progress(f"Importing {kind}") as advance, db.unit_of_work(console.engine) as session:
         summary = _explained(
             importing.import_csv,
@@ -255,6 +259,7 @@ def import_command(
             dayfirst=dayfirst,
             decimal_comma=decimal_comma,
             on_progress=advance,
+            future_tolerance_days=settings.analytics.future_tolerance_days,
         )
         counts = {"added": summary.added, "updated": summary.updated}
         audit.record(
@@ -262,6 +267,30 @@ def import_command(
             target=f"{kind} from {file.name}", detail=counts,
         )  # fmt: skip
     click.echo(import_summary_text(summary, file), nl=False)
+
+
+def _import_rates(console: Console, file: Path) -> None:
+    """`crm import rates FILE`: the team's exchange rates into the reporting currency."""
+    from crm_core import audit, db, exchange_rates
+
+    settings = console.settings
+    with db.unit_of_work(console.engine) as session:
+        done = _explained(
+            exchange_rates.import_rates,
+            session,
+            team_id=settings.team_id,
+            path=file,
+            reporting_currency=settings.default_currency,
+        )
+        audit.record(
+            session, team_id=settings.team_id, user_id=None, action="import",
+            target=f"rates from {file.name}", detail={"added": done.added, "updated": done.updated},
+        )  # fmt: skip
+    click.echo(
+        f"{file.name}: {_count(done.rows, 'rate')} read; {done.added:,} added, "
+        f"{done.updated:,} replaced (in {settings.default_currency} per unit).\n",
+        nl=False,
+    )
 
 
 @cli.command("demo")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlmodel import Session, col
 
 from crm_core.analytics.summary import period_index, period_index_sql
@@ -29,9 +29,15 @@ from crm_core.models import AnalyticsFit, Purchase, PurchaseSummary, PurchaseSum
 if TYPE_CHECKING:
     import numpy as np
 
-# A purchase's value, summed into the aggregates.
-VALUE = "amount"
-# Purchases read per chunk by a rebuild (three int64 each).
+# A purchase's value in the reporting currency. One written before exchange rates existed
+# (reporting_amount NULL) counts as its amount only in a workspace whose purchases are all in
+# one currency (written since, they are backfilled: exchange_rates.backfill); amounts in
+# different currencies are never added raw. The subquery runs only when such a row is met.
+REPORTING_VALUE = (
+    "COALESCE(reporting_amount, CASE WHEN currency = (SELECT MIN(o.currency) FROM purchase o "
+    "WHERE o.team_id = :team_id HAVING MIN(o.currency) = MAX(o.currency)) THEN amount END, 0)"
+)
+# Purchases read per chunk by a rebuild (four int64 each).
 _CHUNK = 200_000
 # The columns of purchase_summary a rebuild computes, in order.
 COLUMNS = (
@@ -41,6 +47,7 @@ COLUMNS = (
     "periods",
     "first_period_value",
     "total_value",
+    "refunded_value",
 )
 
 # Above this many customers a rebuild covers the whole workspace rather than a list of ids.
@@ -53,7 +60,14 @@ def aggregates_sql(
     """SELECT the aggregates of a workspace's customers (:team_id) from their purchases.
 
     The columns are purchase_summary's: customer_id, first_period, last_period, periods,
-    first_period_value, total_value. With `until_end`, only periods up to :end count.
+    first_period_value, total_value, refunded_value. With `until_end`, only periods up to
+    :end count. Values are in the reporting currency (REPORTING_VALUE).
+
+    Refunds (negative amounts) are no purchase period; they are summed into refunded_value
+    (negative) and total_value is net of them, floored at 0. first_period_value is the first
+    period's spend, lowered to total_value when refunds exceed the repeat spend, so that
+    total_value - first_period_value, the repeat spend net of refunds, is never below 0:
+    Gamma-Gamma's monetary value (that over the repeat periods) is floored at 0.
     """
     period = period_index_sql(dialect, "purchased_at", unit)
     chosen = ""
@@ -63,18 +77,31 @@ def aggregates_sql(
         chosen += f" AND {period} <= :end"
     return f"""
         WITH periods AS (
-            SELECT customer_id, {period} AS p, SUM(amount) AS v FROM purchase
+            SELECT customer_id, {period} AS p, SUM({REPORTING_VALUE}) AS v FROM purchase
             WHERE team_id = :team_id AND amount >= 0 {chosen}
             GROUP BY customer_id, {period}
+        ),
+        refunds AS (
+            SELECT customer_id, SUM({REPORTING_VALUE}) AS r FROM purchase
+            WHERE team_id = :team_id AND amount < 0 {chosen}
+            GROUP BY customer_id
         ),
         spans AS (
             SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n,
                    SUM(v) AS total
             FROM periods GROUP BY customer_id
+        ),
+        netted AS (
+            SELECT s.customer_id, s.first_p, s.last_p, s.n, p.v AS first_v,
+                   CASE WHEN s.total + COALESCE(r.r, 0) > 0 THEN s.total + COALESCE(r.r, 0)
+                        ELSE 0 END AS net, COALESCE(r.r, 0) AS refunded
+            FROM spans s JOIN periods p ON p.customer_id = s.customer_id AND p.p = s.first_p
+            LEFT JOIN refunds r ON r.customer_id = s.customer_id
         )
-        SELECT s.customer_id, s.first_p AS first_period, s.last_p AS last_period,
-               s.n AS periods, p.v AS first_period_value, s.total AS total_value
-        FROM spans s JOIN periods p ON p.customer_id = s.customer_id AND p.p = s.first_p
+        SELECT customer_id, first_p AS first_period, last_p AS last_period, n AS periods,
+               CASE WHEN net < first_v THEN net ELSE first_v END AS first_period_value,
+               net AS total_value, refunded AS refunded_value
+        FROM netted
     """
 
 
@@ -95,8 +122,15 @@ def rebuild(
     if ids is not None:
         table_filter = table_filter & col(PurchaseSummary.customer_id).in_(ids)
     session.execute(delete(PurchaseSummary).where(table_filter))
-    built = aggregates(session, team_id=team_id, unit=unit, customer_ids=ids)
-    _write(session, team_id, unit, built)
+    if session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL adds up faster than its client can take the purchases (a COPY or a
+        # cursor costs microseconds a row in Python): one statement, with whole cents too.
+        built = None
+        session.execute(text(_POSTGRES_BUILD.format(**_parts("postgresql", unit, ids, None))),
+                        {"team_id": team_id, "unit": unit})  # fmt: skip
+    else:
+        built = aggregates(session, team_id=team_id, unit=unit, customer_ids=ids)
+        _write(session, team_id, unit, built)
     newest = session.execute(
         select(func.max(Purchase.id)).where(Purchase.team_id == team_id)
     ).scalar()
@@ -137,28 +171,24 @@ def _dtype(name: str) -> str:
 def _customer_chunks(
     session: Session, team_id: str, unit: str, customer_ids: list[int] | None, end: int | None
 ) -> Iterator[np.ndarray]:
-    """The purchases as (customer_id, period, cents) int64 rows, in chunks that hold every
-    purchase of the customers they hold."""
+    """The purchases as (customer_id, period, cents, refund) int64 rows, in chunks that hold
+    every purchase of the customers they hold."""
     import numpy as np
 
     connection = session.connection()
     dialect = connection.dialect.name
-    period = period_index_sql(dialect, "purchased_at", unit)
-    chosen = ""
-    if customer_ids is not None:
-        chosen = f"AND customer_id IN ({', '.join(str(int(i)) for i in customer_ids)})"
-    if end is not None:
-        chosen += f" AND {period} <= {int(end)}"
+    period, chosen, _ = _parts(dialect, unit, customer_ids, end).values()
     # The ORDER BY is the index's own order (named by table, not the casts' output names,
     # which PostgreSQL would sort by): each customer's purchases arrive together.
     sql = (
-        f"SELECT CAST(customer_id AS BIGINT), CAST({period} AS BIGINT), "
-        f"CAST(ROUND({VALUE} * 100) AS BIGINT) "
-        f"FROM purchase WHERE team_id = :team_id AND amount >= 0 {chosen} "
+        f"SELECT CAST(customer_id AS BIGINT), {period}, "
+        f"CAST(ROUND({REPORTING_VALUE} * 100) AS BIGINT), "
+        "CAST(CASE WHEN amount < 0 THEN 1 ELSE 0 END AS BIGINT) "
+        f"FROM purchase WHERE team_id = :team_id {chosen} "
         "ORDER BY purchase.customer_id, purchase.purchased_at"
     )
     reader = _read_postgres if dialect == "postgresql" else _read_sqlite
-    carry = np.zeros((0, 3), dtype=np.int64)
+    carry = np.zeros((0, 4), dtype=np.int64)
     for chunk in reader(connection, sql, team_id):
         rows = np.concatenate([carry, chunk]) if len(carry) else chunk
         # The last customer's purchases may go on in the next chunk: keep them for it.
@@ -170,21 +200,54 @@ def _customer_chunks(
         yield carry
 
 
+def _parts(dialect: str, unit: str, customer_ids: list[int] | None, end: int | None) -> dict:
+    period = f"CAST({period_index_sql(dialect, 'purchased_at', unit)} AS BIGINT)"
+    chosen = ""
+    if customer_ids is not None:
+        chosen = f"AND customer_id IN ({', '.join(str(int(i)) for i in customer_ids)})"
+    if end is not None:
+        chosen += f" AND {period} <= {int(end)}"
+    cents = f"CAST(ROUND({REPORTING_VALUE} * 100) AS BIGINT)"
+    return {"period": period, "chosen": chosen, "cents": cents}
+
+
+# The first period's cents ride along with its number in one bigint, whose MIN is the first
+# period's: p * 2^42 + cents + 2^41 (a period's cents within +-2^41, $21 billion). Refunds
+# net as in aggregates_sql.
+_POSTGRES_BUILD = (
+    "INSERT INTO purchase_summary (team_id, customer_id, time_unit, first_period, last_period, "
+    "periods, first_period_value, total_value, refunded_value) "
+    "SELECT :team_id, customer_id, :unit, first_p, last_p, n, LEAST(net, first_c) / 100.0, "
+    "net / 100.0, refunded / 100.0 FROM ("
+    "SELECT s.customer_id, first_p, last_p, n, first_c, COALESCE(r.cents, 0) AS refunded, "
+    "GREATEST(s.cents + COALESCE(r.cents, 0), 0) AS net FROM ("
+    "SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n, "
+    "MIN(p * 4398046511104 + cents + 2199023255552) - MIN(p) * 4398046511104 "
+    "- 2199023255552 AS first_c, SUM(cents) AS cents FROM ("
+    "SELECT customer_id, {period} AS p, SUM({cents}) AS cents "
+    "FROM purchase WHERE team_id = :team_id AND amount >= 0 {chosen} "
+    "GROUP BY customer_id, p) AS periods GROUP BY customer_id) AS s "
+    "LEFT JOIN (SELECT customer_id, SUM({cents}) AS cents FROM purchase "
+    "WHERE team_id = :team_id AND amount < 0 {chosen} GROUP BY customer_id) AS r "
+    "ON r.customer_id = s.customer_id) AS netted"
+)
+
+
 def _read_sqlite(connection, sql: str, team_id: str) -> Iterator[np.ndarray]:
     import numpy as np
 
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql.replace(":team_id", "?"), (team_id,))
+        cursor.execute(sql, {"team_id": team_id})
         while rows := cursor.fetchmany(_CHUNK):
             yield np.array(rows, dtype=np.int64)
     finally:
         cursor.close()
 
 
-# PostgreSQL's binary COPY row of three non-null bigints: a field count, then length and value.
+# PostgreSQL's binary COPY row of four non-null bigints: a field count, then length and value.
 _COPY_ROW = [("fields", ">i2")]
-for _name in ("customer_id", "period", "cents"):
+for _name in ("customer_id", "period", "cents", "refund"):
     _COPY_ROW += [(f"{_name}_length", ">i4"), (_name, ">i8")]
 _COPY_HEADER = 19  # signature (11), flags (4), header extension length (4)
 
@@ -218,13 +281,21 @@ def _read_postgres(connection, sql: str, team_id: str) -> Iterator[np.ndarray]:
 def _columns(rows: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    return np.stack([rows[name].astype(np.int64) for name in ("customer_id", "period", "cents")], 1)
+    names = ("customer_id", "period", "cents", "refund")
+    return np.stack([rows[name].astype(np.int64) for name in names], 1)
 
 
 def _fold(rows: np.ndarray) -> dict[str, np.ndarray]:
-    """The aggregates of the customers in `rows` (all of each one's purchases)."""
+    """The aggregates of the customers in `rows` (all of each one's purchases), as
+    aggregates_sql nets refunds: a customer with purchases has a row; their refunds are
+    summed into refunded_value, total_value is net of them (at least 0) and
+    first_period_value at most total_value."""
     import numpy as np
 
+    refund = rows[:, 3] == 1
+    refunds, rows = rows[refund], rows[~refund]
+    if not len(rows):  # only refunds: no customer
+        return {name: np.zeros(0, dtype=_dtype(name)) for name in COLUMNS}
     order = np.lexsort((rows[:, 1], rows[:, 0]))
     customer, period, cents = rows[order, 0], rows[order, 1], rows[order, 2]
     # One group per (customer, period): its cents summed.
@@ -235,13 +306,25 @@ def _fold(rows: np.ndarray) -> dict[str, np.ndarray]:
     group_customer, group_period = customer[starts], period[starts]
     first = np.flatnonzero(np.r_[True, group_customer[1:] != group_customer[:-1]])
     last = np.r_[first[1:], len(starts)] - 1
+    customers = group_customer[first]
+    total = np.add.reduceat(group_cents, first)
+    refunded = np.zeros(len(customers), dtype=np.int64)
+    if len(refunds):
+        refunds = refunds[np.argsort(refunds[:, 0], kind="stable")]
+        who = np.flatnonzero(np.r_[True, refunds[1:, 0] != refunds[:-1, 0]])
+        sums, owners = np.add.reduceat(refunds[:, 2], who), refunds[who, 0]
+        at = np.minimum(np.searchsorted(customers, owners), len(customers) - 1)
+        known = customers[at] == owners  # refunds of a customer with no purchase: no row
+        refunded[at[known]] = sums[known]
+    net = np.maximum(total + refunded, 0)
     return {
-        "customer_id": group_customer[first],
+        "customer_id": customers,
         "first_period": group_period[first],
         "last_period": group_period[last],
         "periods": last - first + 1,
-        "first_period_value": group_cents[first] / 100,
-        "total_value": np.add.reduceat(group_cents, first) / 100,
+        "first_period_value": np.minimum(net, group_cents[first]) / 100,
+        "total_value": net / 100,
+        "refunded_value": refunded / 100,
     }
 
 
@@ -272,7 +355,10 @@ def outdate_fits(session: Session, *, team_id: str) -> None:
 
 
 def note_purchase(session: Session, purchase: Purchase) -> None:
-    """Fold one new purchase into its customer's aggregates (refunds are no purchase)."""
+    """Fold one new purchase into its customer's aggregates, in the reporting currency.
+
+    A refund, or any purchase of a customer with refunds, re-reads that customer: the netting
+    (aggregates_sql) needs the first period's spend, which the row no longer holds."""
     state = session.get(PurchaseSummaryState, purchase.team_id)
     if state is None:
         return
@@ -280,10 +366,10 @@ def note_purchase(session: Session, purchase: Purchase) -> None:
         session, purchase.team_id, state, purchase.id
     ):
         return  # something else wrote purchases: the next refresh rebuilds anyway
-    if purchase.amount < 0:  # a refund changes no aggregate, but it is accounted for
-        _include(session, state, purchase)
-        return
-    unit, value = state.time_unit, float(purchase.amount)
+    unit = state.time_unit
+    value = float(
+        purchase.amount if purchase.reporting_amount is None else purchase.reporting_amount
+    )
     period = period_index(purchase.purchased_at, unit)
     row = session.execute(
         select(PurchaseSummary).where(
@@ -291,6 +377,12 @@ def note_purchase(session: Session, purchase: Purchase) -> None:
             PurchaseSummary.customer_id == purchase.customer_id,
         )
     ).scalar_one_or_none()
+    if purchase.amount < 0 or (
+        row.refunded_value < 0 if row is not None else _has_refunds(session, purchase)
+    ):
+        session.flush()
+        rebuild(session, team_id=purchase.team_id, unit=unit, customer_ids=[purchase.customer_id])
+        return
     if row is None:
         session.add(
             PurchaseSummary(
@@ -324,6 +416,22 @@ def note_purchase(session: Session, purchase: Purchase) -> None:
     if row is not None:
         session.add(row)
     _include(session, state, purchase)
+
+
+def _has_refunds(session: Session, purchase: Purchase) -> bool:
+    # A customer's refund before their first purchase (no summary row yet).
+    return (
+        session.execute(
+            select(Purchase.id)
+            .where(
+                Purchase.team_id == purchase.team_id,
+                Purchase.customer_id == purchase.customer_id,
+                Purchase.amount < 0,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _include(session: Session, state: PurchaseSummaryState, purchase: Purchase) -> None:

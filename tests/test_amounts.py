@@ -15,6 +15,7 @@ from crm_core.errors import InvalidInput
 from crm_core.models import Purchase
 from crm_core.purchases import record_purchase
 from crm_core.values import parse_amount
+from tests.rates import add_rates
 
 
 @pytest.mark.parametrize(
@@ -80,6 +81,7 @@ def acme(bot):
     ],
 )
 def test_chat_purchases_in_either_convention(acme, engine, line, answer):
+    add_rates(engine)
     assert answer in acme.exec(line)
     with unit_of_work(engine) as session:
         assert len(session.exec(select(Purchase)).all()) == 1

@@ -15,6 +15,7 @@ from crm_core.overview import workspace_overview
 from crm_core.purchases import record_purchase
 from reports.terminal import demo_tour_text
 from tests.chat import NEW_YORK
+from tests.rates import add_rates
 
 
 @pytest.fixture
@@ -58,6 +59,7 @@ def test_a_card_without_refunds_reads_as_before(bot):
 
 
 def test_several_refunds_are_summed_per_currency_with_the_last_dated(acme, engine):
+    add_rates(engine)
     acme.exec("purchase acme -30 on Feb 3")
     customer_id = acme.result.customer.id
     with unit_of_work(engine) as session:
@@ -120,6 +122,7 @@ def test_clv_without_a_score_counts_orders_and_refunds_apart(acme, engine):
 
 
 def test_purchase_of_a_negative_amount_answers_recorded_a_refund(bot):
+    add_rates(bot.engine)
     bot.exec("add customer Acme Corp")
     out = bot.exec("purchase acme -50")
     assert isinstance(bot.result, PurchaseRecorded) and bot.result.purchase.amount == -50

@@ -14,6 +14,7 @@ from crm_core.customers import find_by_external_id
 from crm_core.db import unit_of_work
 from crm_core.importing import ImportFailed, import_csv
 from crm_core.models import Customer, Purchase
+from tests.rates import add_rates
 from tests.test_importing import T1, count, csv_file
 
 
@@ -44,6 +45,7 @@ def orders(tmp_path, *cells: str, name="orders.csv"):
 
 
 def test_a_european_file_is_read_with_its_decimal_comma(engine, tmp_path):
+    add_rates(engine)
     summary = run(engine, orders(tmp_path, "1.234,56 €", "€2.000", "12,50", "EUR 7", "3"))
     assert amounts(engine) == [
         (Decimal("1234.56"), "EUR"),
@@ -86,6 +88,7 @@ def test_amounts_that_read_either_way_alone_are_refused_with_the_switch_to_pass(
 
 @pytest.mark.parametrize(("decimal_comma", "read"), [(True, "2000"), (False, "2")])
 def test_the_switch_settles_amounts_that_read_either_way(engine, tmp_path, decimal_comma, read):
+    add_rates(engine)
     summary = run(engine, orders(tmp_path, "€2.000", "€40"), decimal_comma=decimal_comma)
     assert amounts(engine)[0] == (Decimal(read), "EUR")
     assert summary.decimal_mark.forced and summary.decimal_mark.settled == 1
@@ -129,6 +132,9 @@ def test_the_cli_switch_and_what_the_summary_says(tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "app.yaml"))
     (tmp_path / "app.yaml").write_text("default_timezone: UTC\n")
     path = orders(tmp_path, "€2.000", "€40")
+    (tmp_path / "rates.csv").write_text("date,currency,rate\n1990-01-01,EUR,1.08\n")
+    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["import", "rates", str(tmp_path / "rates.csv")]).exit_code == 0
     refused = CliRunner().invoke(cli, ["import", "purchases", str(path)])
     assert refused.exit_code == 1 and "Pass --decimal-comma" in refused.output
     result = CliRunner().invoke(cli, ["import", "purchases", str(path), "--decimal-comma"])

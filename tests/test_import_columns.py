@@ -14,6 +14,7 @@ from commands.cli import cli
 from crm_core.db import unit_of_work
 from crm_core.importing import ImportFailed
 from crm_core.models import Customer, Interaction, Purchase
+from tests.rates import add_rates
 from tests.test_importing import T1, count, csv_file, run_import
 
 
@@ -129,6 +130,7 @@ def test_a_misspelt_column_is_refused_with_the_column_it_probably_meant(
 
 
 def test_a_stripe_payments_export(engine, tmp_path):
+    add_rates(engine)
     text = (
         "id,Description,Created (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,"
         "Customer Email\n"
@@ -186,6 +188,7 @@ def test_an_empty_column_from_a_trailing_separator_is_not_reported(engine, tmp_p
 
 
 def test_a_shopify_orders_export_names_customers_by_billing_name_not_order_id(engine, tmp_path):
+    add_rates(engine)
     text = (
         "Name,Email,Financial Status,Paid at,Currency,Total,Created at,Billing Name,Id\n"
         '#1001,jane@roe.com,paid,2024-05-01 10:00,EUR,"1.250,00",2024-05-01 09:58,Jane Roe,'

@@ -14,6 +14,7 @@ from crm_core.db import unit_of_work
 from crm_core.demo import cdnow_purchases
 from crm_core.importing import ImportFailed, import_csv
 from crm_core.models import Customer, Interaction, NpsResponse, Purchase
+from tests.rates import add_rates
 
 T1 = "T1"
 
@@ -123,6 +124,7 @@ def test_dayfirst_switch_and_time_zone_of_naive_dates(engine, tmp_path):
 
 
 def test_amounts_with_symbols_thousands_codes_and_currency_column(engine, tmp_path):
+    add_rates(engine)
     text = (
         "customer_id,date,amount,currency\n"
         'A,2024-01-01,"$1,234.56",\n'

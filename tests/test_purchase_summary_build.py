@@ -57,11 +57,14 @@ def fill(session, seed=7, teams=("T1", "T2", "T3"), purchases=1500):
 
 
 def expected(purchases: pd.DataFrame, team: str, unit: str, end: int | None = None):
-    """The aggregates by pandas: refunds are no purchase; a period's amounts add up."""
-    mine = purchases[(purchases["team_id"] == team) & (purchases["cents"] >= 0)].copy()
+    """The aggregates by pandas: refunds are no purchase period; a period's amounts add up;
+    refunds net against the value (at least 0, the first period's at most the net)."""
+    mine = purchases[purchases["team_id"] == team].copy()
     mine["period"] = [period_index(when, unit) for when in mine["purchased_at"]]
     if end is not None:
         mine = mine[mine["period"] <= end]
+    refunds = mine[mine["cents"] < 0].groupby("customer_id")["cents"].sum()
+    mine = mine[mine["cents"] >= 0]
     periods = mine.groupby(["customer_id", "period"], as_index=False)["cents"].sum()
     spans = periods.groupby("customer_id").agg(
         first_period=("period", "min"),
@@ -70,13 +73,16 @@ def expected(purchases: pd.DataFrame, team: str, unit: str, end: int | None = No
         total=("cents", "sum"),
     )
     firsts = periods.groupby("customer_id").first()["cents"]  # sorted by period within
+    refunded = refunds.reindex(spans.index, fill_value=0)
+    net = (spans["total"] + refunded).clip(lower=0)
     return pd.DataFrame(
         {
             "first_period": spans["first_period"],
             "last_period": spans["last_period"],
             "periods": spans["periods"],
-            "first_period_value": firsts / 100,
-            "total_value": spans["total"] / 100,
+            "first_period_value": np.minimum(net, firsts) / 100,
+            "total_value": net / 100,
+            "refunded_value": refunded / 100,
         }
     ).astype({"first_period": "int64", "last_period": "int64", "periods": "int64"})
 
@@ -85,7 +91,7 @@ def stored(session, team: str) -> pd.DataFrame:
     rows = session.execute(
         text(
             "SELECT customer_id, first_period, last_period, periods, first_period_value, "
-            "total_value, time_unit FROM purchase_summary WHERE team_id = :team "
+            "total_value, refunded_value, time_unit FROM purchase_summary WHERE team_id = :team "
             "ORDER BY customer_id"
         ),
         {"team": team},
@@ -121,7 +127,7 @@ def test_rebuild_equals_the_reference_sql(session):
     integers = ["customer_id", "first_period", "last_period", "periods"]
     assert (ours[integers].to_numpy() == reference[integers].to_numpy()).all()
     # Whole cents add up exactly; the SQL's float sums on SQLite may differ in the last bit.
-    for name in ("first_period_value", "total_value"):
+    for name in ("first_period_value", "total_value", "refunded_value"):
         np.testing.assert_allclose(ours[name], reference[name].astype(float), rtol=1e-12)
 
 

@@ -26,6 +26,7 @@ def purchase(command: RecordPurchase, request: Request) -> PurchaseRecorded:
         amount=command.amount,
         default_currency=request.settings.default_currency,
         purchased_at=when,
+        future_tolerance_days=request.settings.analytics.future_tolerance_days,
     )
     undo_id = request.remember("purchase", recorded, customer_id=customer.id)
     return PurchaseRecorded(recorded, customer, undo_id)

@@ -108,7 +108,9 @@ def _condensed(relation: str, team_id: str, end: int, customers: pd.DataFrame) -
         customers[name].to_numpy() for name in ("periods", "first_period", "last_period")
     )
     frequency = periods - 1
-    repeat_value = (customers["total_value"] - customers.pop("first_period_value")).to_numpy()
+    # Repeat spend net of refunds (total_value is net), floored at 0: purchase_summaries.
+    repeat = customers["total_value"] - customers.pop("first_period_value")
+    repeat_value = np.maximum(repeat.to_numpy(), 0.0)
     customers["frequency"] = frequency
     customers["recency"] = (last - first).astype(float)
     customers["T"] = (end - first).astype(float)
@@ -153,9 +155,9 @@ def _pattern_key(periods: np.ndarray, first: np.ndarray, last: np.ndarray) -> np
 
 def spends(found: Condensed) -> pd.DataFrame:
     """Repeat customers with a positive spend as distinct (x, m) with their counts, for
-    Gamma-Gamma: the weighted fit over them is the fit over every customer. Refunds never
-    enter the aggregates; customers whose repeat orders were all free have m = 0 and are
-    left out, as Gamma-Gamma requires."""
+    Gamma-Gamma: the weighted fit over them is the fit over every customer. m is the repeat
+    spend net of refunds over the repeat periods, floored at 0; customers whose repeat
+    orders were all free or refunded have m = 0 and are left out, as Gamma-Gamma requires."""
     repeat = found.customers[
         (found.customers["frequency"] > 0) & (found.customers["monetary_value"] > 0)
     ]

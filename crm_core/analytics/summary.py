@@ -58,6 +58,8 @@ def rfm_summary(
     """frequency, recency, T and monetary_value per customer who bought, indexed by customer_id.
 
     Only purchases in periods up to the observation end's period count, as in lifetimes.
+    Values are reporting amounts; refunds up to the end net against the repeat spend, which
+    is floored at 0: the rule of purchase_summaries.aggregates_sql, computed here apart.
     """
     import pandas as pd  # here, not above: purchase_summaries imports this module on every start
 
@@ -67,21 +69,30 @@ def rfm_summary(
     sql = text(
         f"""
         WITH periods AS (
-            SELECT customer_id, {period} AS p, SUM(amount) AS v
+            SELECT customer_id, {period} AS p, SUM(COALESCE(reporting_amount, amount)) AS v,
+                   SUM(CASE WHEN amount >= 0 THEN 1 ELSE 0 END) AS bought
             FROM purchase
-            WHERE team_id = :team_id AND amount >= 0
+            WHERE team_id = :team_id
             GROUP BY customer_id, {period}
         ),
         spans AS (
             SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n
-            FROM periods WHERE p <= :end GROUP BY customer_id
+            FROM periods WHERE p <= :end AND bought > 0 GROUP BY customer_id
+        ),
+        first_spend AS (  -- the first period's purchases, without its refunds
+            SELECT o.customer_id, SUM(COALESCE(o.reporting_amount, o.amount)) AS v
+            FROM purchase o JOIN spans s ON s.customer_id = o.customer_id
+            WHERE o.team_id = :team_id AND o.amount >= 0
+              AND {period.replace("purchased_at", "o.purchased_at")} = s.first_p
+            GROUP BY o.customer_id
         )
         SELECT s.customer_id,
                s.n - 1 AS frequency,
                s.last_p - s.first_p AS recency,
                :end - s.first_p AS age,
-               COALESCE(SUM(CASE WHEN p.p > s.first_p THEN p.v END), 0) AS repeat_value
+               COALESCE(SUM(p.v), 0) - MIN(f.v) AS repeat_value
         FROM spans s JOIN periods p ON p.customer_id = s.customer_id AND p.p <= :end
+        JOIN first_spend f ON f.customer_id = s.customer_id
         GROUP BY s.customer_id, s.n, s.first_p, s.last_p
         """
     )
@@ -90,7 +101,7 @@ def rfm_summary(
     frame = frame.astype(
         {"customer_id": "int64", "frequency": "int64", "recency": "float64", "T": "float64"}
     )
-    repeat_value = frame.pop("repeat_value").astype("float64")
+    repeat_value = frame.pop("repeat_value").astype("float64").clip(lower=0.0)
     frame["monetary_value"] = (
         repeat_value / frame["frequency"].where(frame["frequency"] > 0)
     ).fillna(0.0)

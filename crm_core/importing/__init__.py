@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +34,8 @@ def import_csv(
     dayfirst: bool = False,
     decimal_comma: bool | None = None,
     on_progress: Progress | None = None,
+    future_tolerance_days: int = 1,
+    now: datetime | None = None,
 ) -> ImportSummary:
     """Import one CSV file of `kind` (customers, purchases, interactions or nps).
 
@@ -41,7 +43,9 @@ def import_csv(
     first 20 bad rows and the session is left untouched. Importing the same file again adds
     nothing. Amounts are read with the decimal mark the file shows (refused when it shows
     both or cannot tell); `decimal_comma` True or False reads them all one way. The summary
-    names the columns the import did not read. The caller commits.
+    names the columns the import did not read. Purchases are converted into the reporting
+    currency `default_currency` (a currency without a rate refuses the file) and refused when
+    dated later than `now` plus `future_tolerance_days`. The caller commits.
     """
     if kind not in KINDS:
         raise ImportFailed(f"cannot import {kind!r}; choose one of: {', '.join(KINDS)}")
@@ -70,6 +74,8 @@ def import_csv(
             default_currency=default_currency,
             decimal_comma=decimal_comma,
             on_progress=on_progress,
+            future_tolerance_days=future_tolerance_days,
+            now=now,
         )
     elif kind == "interactions":
         summary = load_interactions(
