@@ -96,11 +96,12 @@ def test_summary_ignores_other_workspaces_refunds_and_later_purchases(session):
         session, team_id="T1", unit="D", observation_end=datetime(2024, 2, 1, tzinfo=UTC)
     )
     first = ours.iloc[0]
-    # The refund on 16 January is no purchase; 1 March is after the observation end.
+    # The refund on 16 January is no purchase, but it nets against the repeat spend (20 - 20);
+    # 1 March is after the observation end.
     assert (first["frequency"], first["recency"], first["T"], first["monetary_value"]) == (
         1,
         14,
         31,
-        20.0,
+        0.0,
     )
     assert len(ours) == 2

@@ -12,6 +12,7 @@ from commands.results import DidYouMean, FollowUpDone, FollowUpList, Problem
 from crm_core.db import unit_of_work
 from crm_core.models import Interaction, NpsResponse, Purchase
 from tests.chat import NEW_YORK
+from tests.rates import add_rates
 
 
 def rows(engine, table):
@@ -26,6 +27,7 @@ def acme(bot):
 
 
 def test_purchase_with_symbol_and_date(acme, engine):
+    add_rates(engine)
     out = acme.exec("purchase acme $1,250.50 on Mar 3")
     assert "Recorded a purchase of $1,250.50 by Acme Corp on 2026-03-03." in out
     [p] = rows(engine, Purchase)

@@ -15,6 +15,7 @@ from commands.cli import cli
 from commands.registry import VERBS
 from crm_core.db import open_engine, unit_of_work
 from tests.analytics_data import load_cdnow
+from tests.rates import add_rates
 from tests.slack_emulator import TEAM_ID
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -62,6 +63,7 @@ def prepared(tmp_path_factory) -> Path:
     engine = open_engine(f"sqlite:///{database}")
     with unit_of_work(engine) as session:
         load_cdnow(session, customers=200, team_id=TEAM_ID)
+    add_rates(engine, team_id=TEAM_ID)  # `purchase Globex EUR 99` needs a EUR rate
     engine.dispose()
     runner = CliRunner()
     for line in SETUP:
