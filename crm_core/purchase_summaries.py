@@ -55,7 +55,12 @@ _WHOLE_WORKSPACE = 5_000
 
 
 def aggregates_sql(
-    dialect: str, unit: str, *, customer_ids: list[int] | None = None, until_end: bool = False
+    dialect: str,
+    unit: str,
+    *,
+    customer_ids: list[int] | None = None,
+    until_end: bool = False,
+    until_moment: bool = False,
 ) -> str:
     """SELECT the aggregates of a workspace's customers (:team_id) from their purchases.
 
@@ -68,6 +73,8 @@ def aggregates_sql(
     period's spend, lowered to total_value when refunds exceed the repeat spend, so that
     total_value - first_period_value, the repeat spend net of refunds, is never below 0:
     Gamma-Gamma's monetary value (that over the repeat periods) is floored at 0.
+    With `until_moment`, only purchases made by :until count (a scoring as of a past date
+    ignores those later in its last period too).
     """
     period = period_index_sql(dialect, "purchased_at", unit)
     chosen = ""
@@ -75,6 +82,8 @@ def aggregates_sql(
         chosen = f"AND customer_id IN ({', '.join(str(int(i)) for i in customer_ids)})"
     if until_end:
         chosen += f" AND {period} <= :end"
+    if until_moment:
+        chosen += " AND purchased_at <= :until"
     return f"""
         WITH periods AS (
             SELECT customer_id, {period} AS p, SUM({REPORTING_VALUE}) AS v FROM purchase

@@ -13,11 +13,11 @@ purchases up to that end.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from crm_core import purchase_summaries
@@ -41,6 +41,7 @@ PREDICTIONS = (
     "clv_base",
     "clv_per_order_value",
     "clv_per_revenue",
+    "p_no_purchase",
 )
 
 
@@ -61,8 +62,19 @@ class Condensed:
     patterns: pd.DataFrame
 
 
-def condense(session: Session, *, team_id: str, unit: str, observation_end: datetime) -> Condensed:
-    """The workspace's customers as of `observation_end`, read from the freshest aggregates."""
+def condense(
+    session: Session,
+    *,
+    team_id: str,
+    unit: str,
+    observation_end: datetime,
+    as_of: bool = False,
+) -> Condensed:
+    """The workspace's customers as of `observation_end`, read from the freshest aggregates.
+
+    With `as_of` (a past date asked for), purchases made after `observation_end` are left out
+    even when they fall in its last period, as lifetimes' observation_period_end does.
+    """
     end = period_index(observation_end, unit)
     built = None
     if not purchase_summaries.is_current(session, team_id=team_id, unit=unit):
@@ -72,11 +84,26 @@ def condense(session: Session, *, team_id: str, unit: str, observation_end: date
         aggregates = _aggregates(session, "purchase_summary", {"team_id": team_id})
     else:
         aggregates = _frame(built)
-    if not (aggregates["last_period"] > end).any():
+    later = as_of and _purchases_after(session, team_id, observation_end)
+    if not later and not (aggregates["last_period"] > end).any():
         return _condensed("purchase_summary", team_id, end, aggregates)
-    # Some purchase lies after the end: only the purchases themselves can answer.
-    earlier = purchase_summaries.aggregates(session, team_id=team_id, unit=unit, end=end)
-    return _condensed(_EARLIER_END, team_id, end, _frame(earlier))
+    if not later:
+        # Some purchase lies after the end's period: only the purchases themselves can answer.
+        earlier = purchase_summaries.aggregates(session, team_id=team_id, unit=unit, end=end)
+        return _condensed(_EARLIER_END, team_id, end, _frame(earlier))
+    # As of a moment inside its period: the SQL aggregation, cut at that moment.
+    moment = observation_end.astimezone(UTC)  # stored naive in UTC on SQLite
+    params = {
+        "team_id": team_id,
+        "end": end,
+        "until": moment.replace(tzinfo=None) if _is_sqlite(session) else moment,
+    }
+    sql = purchase_summaries.aggregates_sql(
+        session.get_bind().dialect.name, unit, until_end=True, until_moment=True
+    )
+    columns = ", ".join(_AGGREGATES)
+    earlier = _read(session, f"SELECT {columns} FROM ({sql}) AS built", params, _AGGREGATES)
+    return _condensed(_EARLIER_END, team_id, end, earlier)
 
 
 def _frame(built: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -92,6 +119,21 @@ _AGGREGATES = {
     "first_period_value": "float64",
     "total_value": "float64",
 }
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _purchases_after(session: Session, team_id: str, moment: datetime) -> bool:
+    from crm_core.models import Purchase
+
+    found = session.execute(
+        select(Purchase.id)
+        .where(Purchase.team_id == team_id, Purchase.purchased_at > moment)
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def _aggregates(session: Session, relation: str, params: dict) -> pd.DataFrame:
@@ -175,19 +217,20 @@ def write_predictions(
     session: Session, found: Condensed, *, fit_id: int, predictions: pd.DataFrame
 ) -> None:
     """Replace the workspace's pattern_score rows with `predictions` (the PREDICTIONS columns,
-    one row per pattern of `found`)."""
+    one row per pattern of `found`; NaN P(alive) and P(no purchase) are stored as NULL)."""
     session.execute(delete(PatternScore).where(PatternScore.team_id == found.team_id))
     columns = [predictions[name].to_numpy() for name in PREDICTIONS]
     rows = [
         (found.team_id, fit_id, int(periods), int(first), int(last), int(x), int(rec), int(age))
         + (int(customers), float(expected), _number(alive), float(base), float(m), float(total))
-        for periods, first, last, x, rec, age, customers, expected, alive, base, m, total in zip(
-            *columns, strict=True
+        + (_number(none),)
+        for periods, first, last, x, rec, age, customers, expected, alive, base, m, total, none in (
+            zip(*columns, strict=True)
         )
     ]
     names = ("team_id", "fit_id", "periods", "first_period", "last_period", "frequency")
     names += ("recency", "age", "customers", "expected_purchases", "p_alive", "clv_base")
-    names += ("clv_per_order_value", "clv_per_revenue")
+    names += ("clv_per_order_value", "clv_per_revenue", "p_no_purchase")
     bulk_insert(session, "pattern_score", names, rows)
 
 
