@@ -147,22 +147,40 @@ def analytics_group() -> None:
 
 
 @analytics_group.command("refresh")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Score as of the end of this past day (YYYY-MM-DD): later purchases are ignored.",
+)
 @click.pass_obj
-def analytics_refresh(console: Console) -> None:
-    """Fit BG/NBD and Gamma-Gamma on all purchases and store every customer's CLV and churn risk."""
+def analytics_refresh(console: Console, as_of: datetime | None) -> None:
+    """Fit the purchase model and Gamma-Gamma on all purchases and store every customer's CLV
+    and churn risk."""
+    from datetime import timedelta
+
     from crm_core import db
-    from crm_core.analytics.scoring import refresh_scores
+    from crm_core.analytics.scoring import end_warning, refresh_scores
     from reports.terminal import analytics_refresh_text
 
+    now = datetime.now(UTC)
+    end = now
+    if as_of is not None:
+        end = as_of.replace(tzinfo=UTC) + timedelta(days=1) - timedelta(microseconds=1)
+        if end > now:
+            raise click.UsageError(f"--as-of {as_of:%Y-%m-%d} is not in the past")
     with db.unit_of_work(console.engine) as session:
         fit = _explained(
             refresh_scores,
             session,
             team_id=console.settings.team_id,
             settings=console.settings.analytics,
-            now=datetime.now(UTC),
+            now=end,
+            as_of=as_of is not None,
         )
-    click.echo(analytics_refresh_text(fit), nl=False)
+        warning = end_warning(session, fit)
+    click.echo(analytics_refresh_text(fit, warning=warning), nl=False)
 
 
 @analytics_group.command("check")

@@ -22,12 +22,19 @@ _WHOLE_WORKSPACE = 5_000
 
 
 def aggregates_sql(
-    dialect: str, unit: str, *, customer_ids: list[int] | None = None, until_end: bool = False
+    dialect: str,
+    unit: str,
+    *,
+    customer_ids: list[int] | None = None,
+    until_end: bool = False,
+    until_moment: bool = False,
 ) -> str:
     """SELECT the aggregates of a workspace's customers (:team_id) from their purchases.
 
     The columns are purchase_summary's: customer_id, first_period, last_period, periods,
-    first_period_value, total_value. With `until_end`, only periods up to :end count.
+    first_period_value, total_value. With `until_end`, only periods up to :end count; with
+    `until_moment`, only purchases made by :until (a scoring as of a past date ignores those
+    later in its last period too).
     """
     period = period_index_sql(dialect, "purchased_at", unit)
     chosen = ""
@@ -35,6 +42,8 @@ def aggregates_sql(
         chosen = f"AND customer_id IN ({', '.join(str(int(i)) for i in customer_ids)})"
     if until_end:
         chosen += f" AND {period} <= :end"
+    if until_moment:
+        chosen += " AND purchased_at <= :until"
     return f"""
         WITH periods AS (
             SELECT customer_id, {period} AS p, SUM(amount) AS v FROM purchase

@@ -23,6 +23,16 @@ def demo_tour_text(
     )
 
 
-def analytics_refresh_text(fit: Any) -> str:
+def analytics_refresh_text(fit: Any, warning: Any = None) -> str:
     """What a refresh fitted, on how much data, and how long it took."""
-    return render_text("analytics_refresh.txt.j2", fit=fit)
+    import json
+
+    params = json.loads(fit.model_params) if getattr(fit, "model_params", None) else None
+    labels = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD"}
+    return render_text(
+        "analytics_refresh.txt.j2",
+        fit=fit,
+        model_params=params,
+        model_label=labels.get(getattr(fit, "model", None) or "", ""),
+        warning=warning,
+    )

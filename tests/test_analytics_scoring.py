@@ -22,7 +22,7 @@ with warnings.catch_warnings():
     from lifetimes import BetaGeoFitter, GammaGammaFitter
     from lifetimes.utils import summary_data_from_transaction_data
 
-SETTINGS = AnalyticsSettings()
+SETTINGS = AnalyticsSettings(model="bgnbd")  # compared with lifetimes.BetaGeoFitter
 
 
 def scores(session, team_id="T1"):
@@ -91,12 +91,51 @@ def test_too_few_repeat_customers_fall_back_to_the_historic_formula(session):
     )
     assert fit.method == HISTORIC and "only 1 customer bought more than once" in fit.reason
     [score] = scores(session)
-    # 2 orders averaging $200 over the 17 weeks of tenure from the week of January 1st to
-    # the week of May 1st (4.345 weeks a month): 2 / 3.91 orders a month for 12 months.
-    tenure_months = 17 / 4.345
-    assert score.clv == pytest.approx(200 * (2 / tenure_months) * 12)
-    assert score.expected_purchases == pytest.approx(2 / tenure_months * 12)
-    assert score.p_alive is None and score.value_at_risk is None
+    # The one customer bought again (repeat rate 1/1), and the year ahead is longer than
+    # the 17 weeks seen, so one more order of their $200 average: no rate is extrapolated.
+    assert score.expected_purchases == pytest.approx(1.0)
+    assert score.clv == pytest.approx(200.0)
+    assert score.p_alive is None and score.value_at_risk is None and score.p_no_purchase is None
+
+
+def test_a_single_recent_order_is_not_extrapolated_into_a_rate(session):
+    """One $171 order 17 days ago: the old formula said 12.0 purchases and CLV $2,052."""
+    now = datetime(2026, 5, 18, tzinfo=UTC)
+    buyer = create_customer(session, team_id="T1", name="New buyer")
+    record_purchase(
+        session,
+        team_id="T1",
+        customer_id=buyer.id,
+        amount="171",
+        default_currency="USD",
+        purchased_at=datetime(2026, 5, 1, tzinfo=UTC),
+    )
+    fit = refresh_scores(session, team_id="T1", settings=SETTINGS, now=now)
+    assert fit.method == HISTORIC
+    [score] = scores(session)
+    # Nobody has ever bought twice: no repeat is expected, and what is known is the $171.
+    assert score.expected_purchases == 0.0 and score.clv == 0.0
+
+
+def test_historic_expected_purchases_are_the_population_repeat_rate(session):
+    now = datetime(2026, 7, 1, tzinfo=UTC)
+    for n in range(4):
+        customer = create_customer(session, team_id="T1", name=f"Buyer {n}")
+        for month in (1, 3) if n == 0 else (2,):
+            record_purchase(
+                session,
+                team_id="T1",
+                customer_id=customer.id,
+                amount="100" if n else "50",
+                default_currency="USD",
+                purchased_at=datetime(2026, month, 2, tzinfo=UTC),
+            )
+    refresh_scores(session, team_id="T1", settings=SETTINGS, now=now)
+    stored = sorted(scores(session), key=lambda s: s.customer_id)
+    # 1 of 4 customers bought again: 0.25 purchases each in the year ahead, at their own
+    # average order value ($50 for the first, $100 for the others).
+    assert [s.expected_purchases for s in stored] == pytest.approx([0.25] * 4)
+    assert [s.clv for s in stored] == pytest.approx([12.5, 25.0, 25.0, 25.0])
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from commands.results import (
 from commands.verbs import CheckClvModels, ShowCac, ShowChurnRisk, ShowClv
 from crm_core import customers
 from crm_core.analytics import acquisition, values
-from crm_core.analytics.scoring import MODELS, NotEnoughData, freshness, refresh_scores
+from crm_core.analytics.scoring import HISTORIC, NotEnoughData, freshness, refresh_scores
 from crm_core.customer360 import customer_360
 
 
@@ -101,7 +101,7 @@ def churn(command: ShowChurnRisk, request: Request) -> ChurnList | Problem:
     if isinstance(status, Problem):
         return status
     threshold = request.settings.analytics.churn_risk_threshold
-    if status.fit.method != MODELS:
+    if status.fit.method == HISTORIC:
         return Problem(
             f"not enough data for churn risk: {status.fit.reason}. Here is what I can say: "
             "`followups overdue` and `retention` still work, and `clv` uses the historic formula."

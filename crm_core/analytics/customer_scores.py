@@ -1,14 +1,21 @@
 """A customer's scores: their purchase aggregates joined to their pattern's predictions.
 
 A refresh stores predictions per (frequency, recency, T) pattern (PatternScore); each
-customer's scores follow from their own purchase_summary row: the pattern's P(alive) and
-expected purchases, and CLV = clv_base + clv_per_order_value x m + clv_per_revenue x total
-value, m being the customer's mean repeat order value. `scores(team_id)` is that join as a
-subquery with one row per scored customer, read like a table.
+customer's scores follow from their own purchase_summary row: the pattern's P(alive),
+expected purchases and P(no purchase within the horizon), and CLV = clv_base +
+clv_per_order_value x m + clv_per_revenue x total value, m being the customer's mean
+repeat order value. `scores(team_id)` is that join as a subquery with one row per scored
+customer, read like a table.
 
 A customer who bought in a new period after the fit no longer matches a pattern of it (their
 last period lies past its observation end) and is unscored until the next refresh, which
 the bot starts when purchases arrive.
+
+A fit as of a past date (`crm analytics refresh --as-of`, fit.as_of_requested) scores every
+customer who had bought by then in its rankings and totals, computed from the aggregates as
+of that date. This join still reads the current aggregates, so a customer who bought again
+in a later period is not returned here for such a fit (known gap: storing the as-of
+aggregates per customer needs a table; the lead may add one in migration 0016).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ class CustomerScore:
     p_alive: float | None  # None with the historic formula
     clv: float
     value_at_risk: float | None
+    p_no_purchase: float | None = None  # P(no purchase within the horizon); None if historic
 
 
 def scores(team_id: str | ColumnElement) -> Subquery:
@@ -66,6 +74,7 @@ def scores(team_id: str | ColumnElement) -> Subquery:
             col(pattern.p_alive).label("p_alive"),
             clv.label("clv"),
             (clv * (1 - col(pattern.p_alive))).label("value_at_risk"),
+            col(pattern.p_no_purchase).label("p_no_purchase"),
         )
         .join(
             pattern,

@@ -13,11 +13,11 @@ purchases up to that end.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlmodel import Session
 
 from crm_core import purchase_summaries
@@ -41,6 +41,7 @@ PREDICTIONS = (
     "clv_base",
     "clv_per_order_value",
     "clv_per_revenue",
+    "p_no_purchase",
 )
 
 
@@ -61,14 +62,29 @@ class Condensed:
     patterns: pd.DataFrame
 
 
-def condense(session: Session, *, team_id: str, unit: str, observation_end: datetime) -> Condensed:
-    """The workspace's customers as of `observation_end`, read from the freshest aggregates."""
+def condense(
+    session: Session,
+    *,
+    team_id: str,
+    unit: str,
+    observation_end: datetime,
+    as_of: bool = False,
+) -> Condensed:
+    """The workspace's customers as of `observation_end`, read from the freshest aggregates.
+
+    With `as_of` (a past date asked for), purchases made after `observation_end` are left out
+    even when they fall in its last period, as lifetimes' observation_period_end does.
+    """
     if not purchase_summaries.is_current(session, team_id=team_id, unit=unit):
         purchase_summaries.rebuild(session, team_id=team_id, unit=unit)
     params = {"team_id": team_id, "end": period_index(observation_end, unit)}
     aggregates = _aggregates(session, "purchase_summary", params)
-    if not (aggregates["last_period"] > params["end"]).any():
+    later = as_of and _purchases_after(session, team_id, observation_end)
+    if not later and not (aggregates["last_period"] > params["end"]).any():
         return _condensed("purchase_summary", team_id, params["end"], aggregates)
+    if as_of:
+        moment = observation_end.astimezone(UTC)  # stored naive in UTC on SQLite
+        params["until"] = moment.replace(tzinfo=None) if _is_sqlite(session) else moment
     # Some purchase lies after the end: only the purchases themselves can answer.
     dialect = session.get_bind().dialect.name
     _create_temporary(
@@ -82,7 +98,10 @@ def condense(session: Session, *, team_id: str, unit: str, observation_end: date
             text(
                 f"INSERT INTO {_EARLIER_END} SELECT :team_id, customer_id, first_period, "
                 "last_period, periods, first_period_value, total_value FROM ("
-                f"{purchase_summaries.aggregates_sql(dialect, unit, until_end=True)}) AS built"
+                + purchase_summaries.aggregates_sql(
+                    dialect, unit, until_end=True, until_moment=as_of
+                )
+                + ") AS built"
             ),
             params,
         )
@@ -90,6 +109,21 @@ def condense(session: Session, *, team_id: str, unit: str, observation_end: date
     finally:
         session.execute(text(f"DROP TABLE IF EXISTS {_EARLIER_END}"))
     return _condensed(_EARLIER_END, team_id, params["end"], aggregates)
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _purchases_after(session: Session, team_id: str, moment: datetime) -> bool:
+    from crm_core.models import Purchase
+
+    found = session.execute(
+        select(Purchase.id)
+        .where(Purchase.team_id == team_id, Purchase.purchased_at > moment)
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def _aggregates(session: Session, relation: str, params: dict) -> pd.DataFrame:
@@ -179,19 +213,20 @@ def write_predictions(
     session: Session, found: Condensed, *, fit_id: int, predictions: pd.DataFrame
 ) -> None:
     """Replace the workspace's pattern_score rows with `predictions` (the PREDICTIONS columns,
-    one row per pattern of `found`)."""
+    one row per pattern of `found`; NaN P(alive) and P(no purchase) are stored as NULL)."""
     session.execute(delete(PatternScore).where(PatternScore.team_id == found.team_id))
     columns = [predictions[name].to_numpy() for name in PREDICTIONS]
     rows = [
         (found.team_id, fit_id, int(periods), int(first), int(last), int(x), int(rec), int(age))
         + (int(customers), float(expected), _number(alive), float(base), float(m), float(total))
-        for periods, first, last, x, rec, age, customers, expected, alive, base, m, total in zip(
-            *columns, strict=True
+        + (_number(none),)
+        for periods, first, last, x, rec, age, customers, expected, alive, base, m, total, none in (
+            zip(*columns, strict=True)
         )
     ]
     names = ("team_id", "fit_id", "periods", "first_period", "last_period", "frequency")
     names += ("recency", "age", "customers", "expected_purchases", "p_alive", "clv_base")
-    names += ("clv_per_order_value", "clv_per_revenue")
+    names += ("clv_per_order_value", "clv_per_revenue", "p_no_purchase")
     bulk_insert(session, "pattern_score", names, rows)
 
 

@@ -1,7 +1,9 @@
 """Refreshing a workspace's CLV scores: summary, fits, predictions, written back in one go.
 
 A refresh reads the per-customer aggregates once and condenses them into distinct
-(frequency, recency, T) patterns (analytics.patterns), fits BG/NBD on them with weights and
+(frequency, recency, T) patterns (analytics.patterns), fits a purchase model (BG/NBD, MBG/NBD
+or Pareto/NBD: analytics.model, or with "auto" the one whose forecast of the last quarter of
+the observation span, fitted on the rest, came closest: `_choose_model`) on them with weights and
 Gamma-Gamma on the distinct repeat spends, evaluates the predictions once per pattern and
 stores them per pattern, with the tops of the CLV and value-at-risk rankings
 (analytics.rankings) and the totals. Chat answers read those (analytics.customer_scores:
@@ -9,14 +11,20 @@ each customer's aggregates joined to their pattern) and say how fresh they are, 
 fitting while Slack waits.
 
 With too few repeat customers (analytics.min_repeat_customers) or a fit that does not
-converge, CLV falls back to the historic formula: average order value x purchases per
-month of tenure x the horizon in months (which comes to revenue per month of tenure x the
-horizon), with no probability of being alive; the fit record says so. Purchases and tenure
-are counted in the time unit, as the models count them.
+converge, CLV falls back to the historic formula, which never turns one order into a rate
+(a single $171 order 17 days ago is not "12 purchases a year"): a customer's expected
+purchases over the horizon are the population's repeat rate (repeat buyers / customers,
+i.e. the share of customers who ever bought again) times the horizon's share of the
+observed span (at most 1: no more repeats than were ever seen), and CLV is that times the
+customer's own average order value (total value / purchase periods). With nobody who bought
+twice that is 0 expected purchases and CLV 0: what is known is what they spent. There is no
+probability of being alive nor of no purchase; the fit record says why the models were not
+used. Purchases and spans are counted in the time unit, as the models count them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -40,7 +48,7 @@ if TYPE_CHECKING:
     from crm_core.analytics.patterns import Condensed
 
 logger = logging.getLogger(__name__)
-MODELS = "bgnbd+gamma-gamma"
+MODELS = "bgnbd+gamma-gamma"  # method of a BG/NBD fit; the others are "<model>+gamma-gamma"
 HISTORIC = "historic"
 # Gamma-Gamma needs a few repeat customers with positive spend to say anything.
 MIN_GAMMA_GAMMA_CUSTOMERS = 10
@@ -79,16 +87,26 @@ def latest_fit(session: Session, *, team_id: str) -> AnalyticsFit | None:
 
 
 def refresh_scores(
-    session: Session, *, team_id: str, settings: AnalyticsSettings, now: datetime
+    session: Session,
+    *,
+    team_id: str,
+    settings: AnalyticsSettings,
+    now: datetime,
+    as_of: bool = False,
 ) -> AnalyticsFit:
-    """Fit the models on the workspace's purchases up to `now` and replace its scores."""
+    """Fit the models on the workspace's purchases up to `now` and replace its scores.
+
+    With `as_of`, `now` is a past date asked for (`crm analytics refresh --as-of`): the
+    purchases after it are ignored, every customer who had bought by then is scored in the
+    stored rankings and totals, and the fit records that it was asked for.
+    """
     # pandas, scipy and lifetimes load here, not with this module: freshness and latest_fit
     # are read on every answer, and these imports cost seconds.
     from crm_core.analytics import patterns
 
     started = time.perf_counter()
     unit = settings.time_unit
-    found = patterns.condense(session, team_id=team_id, unit=unit, observation_end=now)
+    found = patterns.condense(session, team_id=team_id, unit=unit, observation_end=now, as_of=as_of)
     if found.customers.empty:
         raise NotEnoughData(
             "there are no purchases yet; import some with `crm import purchases FILE`"
@@ -97,13 +115,15 @@ def refresh_scores(
     watermark_id = purchase_summaries.newest_included(session, team_id=team_id)
     watermark = session.get(Purchase, watermark_id) if watermark_id is not None else None
     watermark_at = watermark.purchased_at if watermark is not None else None
-    purchases = session.execute(
-        select(func.count()).select_from(Purchase).where(Purchase.team_id == team_id)
-    ).scalar_one()
+    counted = select(func.count()).select_from(Purchase).where(Purchase.team_id == team_id)
+    if as_of:
+        counted = counted.where(Purchase.purchased_at <= now)
+    purchases = session.execute(counted).scalar_one()
     counts = found.patterns["customers"]
     fit = AnalyticsFit(
         team_id=team_id,
         method=MODELS,
+        model=HISTORIC,
         time_unit=unit,
         horizon_months=settings.horizon_months,
         monthly_discount_rate=settings.monthly_discount_rate,
@@ -115,8 +135,9 @@ def refresh_scores(
         repeat_customers=int(counts[found.patterns["frequency"] > 0].sum()),
         unique_patterns=len(found.patterns),
         at_risk_threshold=settings.churn_risk_threshold,
+        as_of_requested=as_of,
     )
-    predictions = _model_predictions(found, fit, settings)
+    predictions = _model_predictions(session, found, fit, settings)
     if predictions is None:
         predictions = _historic_predictions(found, fit, settings)
     session.add(fit)
@@ -134,8 +155,54 @@ def refresh_scores(
     return fit
 
 
+@dataclass(frozen=True)
+class EndWarning:
+    """The newest purchase by the observation end lies far before it."""
+
+    newest_purchase_at: datetime
+    days_before_end: int
+    limit_days: int
+
+
+def end_warning(session: Session, fit: AnalyticsFit) -> EndWarning | None:
+    """A warning when the newest purchase up to the fit's end is older than the end by more
+    than 3 of the population's median inter-purchase gaps (90 days when nobody bought
+    twice): scoring as of that purchase's date would not count the quiet stretch as churn."""
+    from crm_core.models import PatternScore
+
+    end = as_utc(fit.observation_end)
+    newest = session.execute(
+        select(func.max(Purchase.purchased_at)).where(
+            Purchase.team_id == fit.team_id, Purchase.purchased_at <= end
+        )
+    ).scalar()
+    if newest is None:
+        return None
+    newest = as_utc(newest)
+    rows = session.execute(
+        select(PatternScore.frequency, PatternScore.recency, PatternScore.customers).where(
+            PatternScore.team_id == fit.team_id,
+            PatternScore.fit_id == fit.id,
+            PatternScore.frequency > 0,
+        )
+    ).all()
+    limit = 90
+    if rows:
+        gaps = np.array([recency / frequency for frequency, recency, _ in rows], dtype=float)
+        weights = np.array([customers for _, _, customers in rows], dtype=float)
+        order = np.argsort(gaps)
+        cumulative = np.cumsum(weights[order])
+        median = gaps[order][np.searchsorted(cumulative, cumulative[-1] / 2)]
+        limit = max(1, round(3 * median * _DAYS_PER_UNIT[fit.time_unit])) if median > 0 else 90
+    days = (end - newest).days
+    return EndWarning(newest, days, limit) if days > limit else None
+
+
+_DAYS_PER_UNIT = {"D": 1.0, "W": 7.0, "M": 30.44}
+
+
 def _model_predictions(
-    found: Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
+    session: Session, found: Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
 ) -> pd.DataFrame | None:
     """Per-pattern predictions from the fitted models, or None (and why) for the fallback."""
     from crm_core.analytics import clv_models, patterns
@@ -151,11 +218,18 @@ def _model_predictions(
         )
         return None
     f, r, t = found.patterns["frequency"], found.patterns["recency"], found.patterns["T"]
-    bg = clv_models.fit_bgnbd(f, r, t, weights=found.patterns["customers"])
+    name, reason = _choose_model(session, found, fit, settings)
+    label = clv_models.LABELS[name]
+    bg = clv_models.fit_model(name, f, r, t, weights=found.patterns["customers"])
     if bg is None:
-        fit.method, fit.reason = HISTORIC, "BG/NBD did not converge on this data"
+        fit.method, fit.reason = HISTORIC, f"{label} did not converge on this data"
+        fit.model_reason = reason
         return None
-    fit.bg_r, fit.bg_alpha, fit.bg_a, fit.bg_b, fit.bg_converged = bg.r, bg.alpha, bg.a, bg.b, True
+    fit.model, fit.model_reason = name, reason
+    fit.model_params = json.dumps(bg.params)
+    if name == "bgnbd":
+        fit.bg_r, fit.bg_alpha = bg.params["r"], bg.params["alpha"]
+        fit.bg_a, fit.bg_b, fit.bg_converged = bg.params["a"], bg.params["b"], True
     spends = patterns.spends(found)
     fit.gg_customers = int(spends["customers"].sum())
     gg = None
@@ -164,6 +238,7 @@ def _model_predictions(
             spends["frequency"], spends["monetary_value"], weights=spends["customers"]
         )
     if gg is None or gg.q <= 1:
+        fit.model = HISTORIC
         fit.method, fit.reason = (
             HISTORIC,
             "Gamma-Gamma could not be fitted to the repeat customers' spend",
@@ -174,6 +249,7 @@ def _model_predictions(
     predictions = found.patterns.copy()
     predictions["p_alive"] = clv_models.probability_alive(bg, f, r, t)
     predictions["expected_purchases"] = clv_models.expected_purchases(bg, horizon, f, r, t)
+    predictions["p_no_purchase"] = clv_models.probability_no_purchase(bg, horizon, f, r, t)
     discounted = clv_models.discounted_expected_purchases(
         bg,
         f,
@@ -183,9 +259,10 @@ def _model_predictions(
         monthly_discount_rate=settings.monthly_discount_rate,
         unit=fit.time_unit,
     )
-    predicted = predictions[["p_alive", "expected_purchases"]].assign(discounted=discounted)
-    broken = ~np.isfinite(predicted).all(axis=1)
+    predicted = predictions[["p_alive", "expected_purchases", "p_no_purchase"]]
+    broken = ~np.isfinite(predicted.assign(discounted=discounted)).all(axis=1)
     if broken.any():
+        fit.model = HISTORIC
         fit.method, fit.reason = (
             HISTORIC,
             "the fitted models gave no finite prediction for "
@@ -198,24 +275,144 @@ def _model_predictions(
     predictions["clv_base"] = (1 - weight) * gg.population_mean * discounted
     predictions["clv_per_order_value"] = weight * discounted
     predictions["clv_per_revenue"] = 0.0
+    fit.method = f"{name}+gamma-gamma"
     return predictions
+
+
+def _choose_model(
+    session: Session, found: Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
+) -> tuple[str, str]:
+    """The purchase model to fit and why: analytics.model, or for "auto" a holdout check.
+
+    The check splits the observation span: the last quarter is the holdout. Each model is
+    fitted on the customers' aggregates up to the calibration end and forecasts their
+    repeat purchases in the holdout; the one closest to the actual total wins (BG/NBD when
+    the data is too thin to check). The lead may swap this for model_check.pick_model.
+    """
+    from crm_core.analytics import clv_models
+
+    if settings.model != "auto":
+        return settings.model, f"analytics.model is {settings.model}"
+    try:
+        from crm_core.analytics import model_check  # the check helper's module, if merged
+    except ImportError:
+        model_check = None
+    if model_check is not None and hasattr(model_check, "pick_model"):
+        logger.debug("model_check.pick_model is available; the built-in check is used here")
+    errors = _holdout_errors(session, found, fit.time_unit)
+    if not errors:
+        return "bgnbd", "auto: too little history to check the models on a holdout; BG/NBD"
+    fit.model_check = json.dumps(errors)
+    best = min(errors, key=lambda name: errors[name]["error"])
+    others = ", ".join(
+        f"{clv_models.LABELS[name]} {_percent(errors[name]['error'])}"
+        for name in clv_models.MODEL_NAMES
+        if name in errors and name != best
+    )
+    return best, (
+        f"auto: {clv_models.LABELS[best]} forecast holdout repeat purchases within "
+        f"{_percent(errors[best]['error'])}" + (f" ({others})" if others else "")
+    )
+
+
+def _percent(error: float) -> str:
+    return f"{error:.0%}" if error < 10 else "over 1000%"
+
+
+def _holdout_errors(session: Session, found: Condensed, unit: str) -> dict[str, dict[str, float]]:
+    """Per model: predicted and actual holdout repeat purchases and the relative error."""
+    from crm_core.analytics import clv_models
+
+    customers = found.customers
+    start = int(customers["first_period"].min())
+    span = found.end - start
+    holdout = span // 4
+    calibration_end = found.end - holdout
+    if holdout < 1:
+        return {}
+    calibration = _calibration_aggregates(session, found, calibration_end, unit)
+    if calibration.empty:
+        return {}
+    later = customers.set_index("customer_id").loc[calibration["customer_id"], "periods"]
+    actual = float((later.to_numpy() - calibration["periods"].to_numpy()).sum())
+    x = calibration["periods"].to_numpy() - 1
+    if (x > 0).sum() < 2 or actual <= 0:
+        return {}
+    grouped = (
+        calibration.assign(
+            frequency=x,
+            recency=(calibration["last_period"] - calibration["first_period"]).astype(float),
+            T=(calibration_end - calibration["first_period"]).astype(float),
+        )
+        .groupby(["frequency", "recency", "T"])
+        .size()
+        .rename("customers")
+        .reset_index()
+    )
+    errors = {}
+    for name in clv_models.MODEL_NAMES:
+        model = clv_models.fit_model(
+            name, grouped["frequency"], grouped["recency"], grouped["T"], grouped["customers"]
+        )
+        if model is None:
+            continue
+        expected = clv_models.expected_purchases(
+            model, float(holdout), grouped["frequency"], grouped["recency"], grouped["T"]
+        )
+        predicted = float((np.asarray(expected) * grouped["customers"].to_numpy()).sum())
+        if np.isfinite(predicted):
+            errors[name] = {
+                "predicted": predicted,
+                "actual": actual,
+                "error": abs(predicted - actual) / actual,
+            }
+    return errors
+
+
+def _calibration_aggregates(
+    session: Session, found: Condensed, calibration_end: int, unit: str
+) -> pd.DataFrame:
+    """customer_id, first_period, last_period and periods up to `calibration_end`, for the
+    customers who had bought by then, from the purchases themselves."""
+    from crm_core.analytics import patterns
+
+    sql = purchase_summaries.aggregates_sql(session.get_bind().dialect.name, unit, until_end=True)
+    return patterns._read(
+        session,
+        f"SELECT customer_id, first_period, last_period, periods FROM ({sql}) AS built",
+        {"team_id": found.team_id, "end": calibration_end},
+        {
+            "customer_id": "int64",
+            "first_period": "int64",
+            "last_period": "int64",
+            "periods": "int64",
+        },
+    )
 
 
 def _historic_predictions(
     found: Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
 ) -> pd.DataFrame:
-    """Average order value x purchases per month of tenure x the horizon in months, that is
-    revenue / tenure months x horizon; tenure is at least a month. No P(alive)."""
+    """The population's repeat rate x the horizon's share of the observed span (at most 1)
+    as every customer's expected purchases, times their own average order value as CLV
+    (see the module docstring). No P(alive), no P(no purchase)."""
     from crm_core.analytics.clv_models import UNITS_PER_MONTH
 
+    fit.model = HISTORIC
     predictions = found.patterns.copy()
-    months = settings.horizon_months
-    tenure = (predictions["T"] / UNITS_PER_MONTH[fit.time_unit]).clip(lower=1.0)
+    counts = predictions["customers"].to_numpy(dtype=float)
+    repeat_rate = fit.repeat_customers / counts.sum() if counts.sum() else 0.0
+    span = float(found.end - found.customers["first_period"].min()) if len(counts) else 0.0
+    horizon = settings.horizon_months * UNITS_PER_MONTH[fit.time_unit]
+    share = min(1.0, horizon / span) if span > 0 else 1.0
+    expected = repeat_rate * share
     predictions["p_alive"] = np.nan
-    predictions["expected_purchases"] = predictions["periods"] / tenure * months
+    predictions["p_no_purchase"] = np.nan
+    predictions["expected_purchases"] = expected
     predictions["clv_base"] = 0.0
     predictions["clv_per_order_value"] = 0.0
-    predictions["clv_per_revenue"] = months / tenure
+    # CLV = expected purchases x average order value = expected / periods x total value.
+    predictions["clv_per_revenue"] = expected / predictions["periods"].to_numpy(dtype=float)
     return predictions
 
 
