@@ -170,3 +170,18 @@ def test_crm_import_rates_on_the_console(tmp_path, monkeypatch):
     done = runner.invoke(cli, ["import", "rates", str(path)])
     assert done.exit_code == 0 and "1 rate read; 1 added, 0 replaced" in done.output
     assert runner.invoke(cli, ["import", "purchases", str(tmp_path / "y.csv")]).exit_code == 0
+
+
+def test_yen_orders_are_counted_in_dollars_by_pareto_and_segments(engine, tmp_path):
+    from crm_core.analytics.segments import pareto_share, rfm_segments
+
+    with unit_of_work(engine) as session:
+        rates(session, write(tmp_path, "r.csv", "date,currency,rate\n1997-01-01,JPY,0.0067\n"))
+        purchases(session, write(tmp_path, "yen.csv", YEN))
+        purchases(session, write(tmp_path, "usd.csv", DOLLARS))
+    with unit_of_work(engine) as session:
+        share = pareto_share(session, team_id="T1")
+        frame = rfm_segments(session, team_id="T1", now=datetime(1998, 6, 30, tzinfo=UTC))
+    # Three orders of 15,000 yen at 0.0067 and three of $100.50: $603 in all, never 45,000.
+    assert share.revenue == Decimal("603.00")
+    assert sorted(frame["monetary"].round(2)) == [301.5, 301.5]

@@ -4,7 +4,8 @@ RFM (Hughes, "Strategic Database Marketing", 1994): per customer who bought, fro
 GROUP BY over purchases up to `now`:
 
 - recency_days = whole days since the last purchase; frequency = number of purchases;
-- monetary = revenue, net of refunds (amounts are summed as stored, whatever the currency).
+- monetary = revenue, net of refunds, in the reporting currency (each purchase's
+  reporting_amount, converted at import; a row written before rates existed counts as stored).
 
 A purchase is an order with a non-negative amount; refunds lower monetary but are not
 purchases. Customers without a purchase get no scores and are counted apart.
@@ -75,6 +76,10 @@ SEGMENTS = (
 RFM_COLUMNS = ("customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "fm")
 
 
+# A purchase's amount in the reporting currency, as every analytics figure adds it.
+_REPORTING = func.coalesce(col(Purchase.reporting_amount), col(Purchase.amount))
+
+
 @dataclass(frozen=True)
 class SegmentFigures:
     """One segment: its customers, their share, revenue, revenue share and mean recency."""
@@ -122,7 +127,7 @@ def rfm_segments(session: Session, *, team_id: str, now: datetime) -> pd.DataFra
             Purchase.customer_id,
             func.max(case((bought, Purchase.purchased_at))),
             func.sum(case((bought, 1), else_=0)),
-            cast(func.sum(Purchase.amount), Float),
+            cast(func.sum(_REPORTING), Float),
         )
         .where(Purchase.team_id == team_id, col(Purchase.purchased_at) <= now)
         .group_by(Purchase.customer_id)
@@ -190,7 +195,7 @@ def pareto_share(
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
             raise InvalidInput(f"{name} must be a fraction above 0 and at most 1, e.g. 0.2")
     revenue = session.exec(
-        select(cast(func.sum(Purchase.amount), Float))
+        select(cast(func.sum(_REPORTING), Float))
         .where(Purchase.team_id == team_id)
         .group_by(Purchase.customer_id)
         .having(func.sum(case((col(Purchase.amount) >= 0, 1), else_=0)) > 0)
