@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from crm_core.customers import create_customer
 from crm_core.errors import CustomerNotFound, FollowUpNotFound, InvalidInput, InvalidScore
 from crm_core.interactions import list_follow_ups, log_interaction, mark_follow_up_done
-from crm_core.models import Interaction, NpsResponse, Purchase
+from crm_core.models import ExchangeRate, Interaction, NpsResponse, Purchase
 from crm_core.nps import record_nps, valid_score
 from crm_core.purchases import record_purchase
 from crm_core.timeline import customer_timeline
@@ -149,6 +149,13 @@ def test_marking_a_follow_up_done_removes_it_and_is_harmless_twice(session):
 def test_purchases_parse_money_and_keep_their_currency(session):
     acme = create_customer(session, team_id=T1, name="Acme")
     when = datetime(2026, 1, 1, tzinfo=UTC)
+    # The workspace reports in EUR: a dollar order needs the team's rate to be recorded.
+    session.add(
+        ExchangeRate(
+            team_id=T1, currency="USD", reporting_currency="EUR", rate_date=date(2025, 1, 1),
+            rate=0.9,
+        )
+    )  # fmt: skip
     usd = record_purchase(
         session,
         team_id=T1,
@@ -164,6 +171,7 @@ def test_purchases_parse_money_and_keep_their_currency(session):
         session, team_id=T1, customer_id=acme.id, amount="-20", default_currency="USD"
     )
     assert (usd.amount, usd.currency) == (Decimal("1234.50"), "USD")
+    assert (usd.reporting_amount, usd.reporting_currency) == (Decimal("1111.05"), "EUR")
     assert (eur.amount, eur.currency) == (Decimal("99"), "EUR")
     assert refund.amount == Decimal("-20")
 

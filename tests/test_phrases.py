@@ -14,6 +14,7 @@ from commands.registry import VERBS
 from commands.results import DidYouMean, NotFound, Problem
 from crm_core.db import unit_of_work
 from tests.analytics_data import CDNOW_END, load_cdnow
+from tests.rates import add_rates
 
 EXAMPLES = [example for phrase in phrases.PHRASES for example in phrase.examples]
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -47,6 +48,7 @@ def workspace(bot, engine):
     in segments, a follow-up, a teammate and a channel in the directory."""
     with unit_of_work(engine) as session:
         load_cdnow(session, customers=200)
+    add_rates(engine)  # "Globex paid EUR 99": a euro order needs the team's rate
     bot.now = CDNOW_END
     for line in (
         "add customer Acme Corp segment Enterprise",
