@@ -231,7 +231,7 @@ def test_the_console_s_own_reports(n):
     models = analytics_refresh_text(fit(n))
     assert f"Scored {n} customer{s} ({n} bought more than once) from {n} purchase{s}" in models
     assert f"{n} distinct pattern{s}" in models and f"({n} repeat customer{s})" in models
-    assert f"× {n} month{s})" in analytics_refresh_text(fit(n, HISTORIC))
+    assert f"over {n} month{s};" in analytics_refresh_text(fit(n, HISTORIC))
     overview = WorkspaceOverview(
         customers=n, contacts=n, purchases=n, refunds=n, interactions=n, nps_responses=n,
         revenue=100, first_purchase=NOW, last_purchase=NOW,
