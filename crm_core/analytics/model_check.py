@@ -25,10 +25,7 @@ fetched in chunks; predictions are made once per distinct pattern and broadcast.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
-import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -327,57 +324,11 @@ def _tracking_actual(session, team_id, unit, split, end, first: date, x):
 
 def _fit(name: str, frequency, recency, age, weights):
     """The fitted model, through clv_models (None when it does not converge)."""
-    if hasattr(clv_models, "fit_model"):
-        return clv_models.fit_model(name, frequency, recency, age, weights=weights)
-    if name == "bgnbd":
-        return clv_models.fit_bgnbd(frequency, recency, age, weights=weights)
-    return _lifetimes_fit(name, frequency, recency, age, weights)
+    return clv_models.fit_model(name, frequency, recency, age, weights=weights)
 
 
 def _expected(model, t: float, frequency, recency, age) -> np.ndarray:
-    if isinstance(model, _Fitted):
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = model.fitter.conditional_expected_number_of_purchases_up_to_time(
-                t, frequency, recency, age
-            )
-        return np.asarray(value, dtype=float)
     return np.asarray(clv_models.expected_purchases(model, t, frequency, recency, age))
-
-
-@dataclass(frozen=True)
-class _Fitted:
-    """MBG/NBD or Pareto/NBD fitted by lifetimes here, while clv_models has BG/NBD alone."""
-
-    name: str
-    fitter: object
-    params: dict[str, float]
-
-
-def _lifetimes_fit(name, frequency, recency, age, weights) -> _Fitted | None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from lifetimes import ModifiedBetaGeoFitter, ParetoNBDFitter
-
-    fitter, options, keys = {
-        "mbgnbd": (ModifiedBetaGeoFitter(), {}, ("r", "alpha", "a", "b")),
-        # A fixed start and a tight tolerance: lifetimes' random start lands elsewhere each run.
-        "paretonbd": (
-            ParetoNBDFitter(),
-            {"initial_params": np.ones(4), "tol": 1e-10, "maxiter": 20000},
-            ("r", "alpha", "s", "beta"),
-        ),
-    }[name]
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fitter.fit(frequency, recency, age, weights=np.asarray(weights), **options)
-    except (ValueError, FloatingPointError, ArithmeticError, RuntimeError):
-        return None
-    params = {key: float(fitter.params_[key]) for key in keys}
-    if not all(np.isfinite(v) and v > 0 for v in params.values()):
-        return None
-    return _Fitted(name, fitter, params)
 
 
 def _params(model) -> dict[str, float]:
