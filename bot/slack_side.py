@@ -28,7 +28,12 @@ class BotSlackSide:
             if exc.response.get("error") in ("channel_not_found", "missing_scope"):
                 return None
             raise
-        return Channel(found["id"], found.get("name"), bool(found.get("is_member")))
+        return Channel(
+            found["id"],
+            found.get("name"),
+            bool(found.get("is_member")),
+            is_ext_shared=bool(found.get("is_ext_shared")),
+        )
 
     def post_alert_now(self, subscription_id: int, now: datetime) -> str:
         return self._runner.post_now(subscription_id, now)

@@ -19,7 +19,9 @@ class Actor:
     team_id: str
     user_id: str
     tz: tzinfo
-    role: Literal["rep", "admin"] = "rep"
+    # rep: a member of the workspace; guest: Slack's restricted users; external: a user of
+    # another organisation (Slack Connect). What each may do is commands.permissions' table.
+    role: Literal["rep", "admin", "guest", "external"] = "rep"
     source: Literal["slack", "console"] = "console"
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # Where a logged interaction came from, and the delivery id that makes a retry a no-op.
@@ -40,6 +42,9 @@ class Channel:
     id: str
     name: str | None
     bot_is_member: bool
+    # Shared with another organisation (Slack Connect): customer data needs an admin's
+    # allowance to go there.
+    is_ext_shared: bool = False
 
 
 class SlackSide(Protocol):

@@ -59,6 +59,16 @@ class AlertSettings(BaseModel):
     grace_period_minutes: int = Field(default=120, ge=0)
 
 
+class SecuritySettings(BaseModel):
+    # Who besides the workspace's own members may use the CRM, and how far.
+    model_config = ConfigDict(extra="forbid")
+    # Guests (Slack's single- and multi-channel guests): no access, or read-only verbs.
+    guests: Literal["none", "read"] = "none"
+    # Users from another organisation in a Slack Connect channel: no access, or only the
+    # read-only verbs named here (e.g. [help, customer]).
+    external_verbs: list[str] = []
+
+
 class Settings(BaseSettings):
     # Everything a team edits, validated once at start-up.
     model_config = SettingsConfigDict(
@@ -76,6 +86,7 @@ class Settings(BaseSettings):
     analytics: AnalyticsSettings = AnalyticsSettings()
     alerts: AlertSettings = AlertSettings()
     admins: list[str] = []
+    security: SecuritySettings = SecuritySettings()
     # How long a write made in chat can be taken back with `undo` (or its Undo button).
     undo_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
 
