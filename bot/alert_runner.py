@@ -4,8 +4,10 @@
 claims due deliveries in the database (crm_core.alerts.claims), so several instances and
 overlapping runs post each subscription's slot once; posts to one channel are spaced by
 PACE seconds (Slack allows about one message a second per channel); a failed post is recorded
-and retried by a later tick, and reported to the subscriber when it cannot succeed. It also
-sends each new NPS detractor's owner a DM, once.
+and retried by a later tick, and reported to the subscriber when it cannot succeed. A post
+whose answer was lost (a timeout after Slack may have posted) is posted again, a rare double
+post, unless alerts.check_history_after_timeout lets the retry look in the channel first. It
+also sends each new NPS detractor's owner a DM, once.
 """
 
 from __future__ import annotations
@@ -145,7 +147,10 @@ class AlertRunner:
                     customer_ids=result.digest.customer_ids,
                 )
 
-            if claim.uncertain:  # an earlier attempt may have posted before its process died
+            # An earlier attempt may have posted before its answer was lost or its process
+            # died. Without the history check (the default, so no team grants the right to
+            # read its channels for it) the digest is posted again: a rare double post.
+            if claim.uncertain and self.settings.alerts.check_history_after_timeout:
                 posted = self._find_posted(
                     subscription.team_id, subscription.channel_id, claim.delivery_id
                 )
@@ -226,10 +231,25 @@ class AlertRunner:
         return client
 
     def _find_posted(self, team_id: str, channel: str, delivery_id: int) -> str | None:
-        """The ts of a message this delivery already posted, from its metadata, if any."""
-        response = self._client(team_id).conversations_history(
-            channel=channel, limit=100, include_all_metadata=True
-        )
+        """The ts of a message this delivery already posted, from its metadata, if any.
+
+        Needs channels:history or groups:history: only called with the history check on. An
+        installation made before the check was turned on lacks them; it posts again, as if off.
+        """
+        try:
+            response = self._client(team_id).conversations_history(
+                channel=channel, limit=100, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") != "missing_scope":
+                raise
+            logger.warning(
+                "alerts.check_history_after_timeout is on but %s has not granted the history "
+                "scopes: reinstall the app there; posting delivery %s again",
+                team_id,
+                delivery_id,
+            )
+            return None
         for message in response.get("messages", []):
             metadata = message.get("metadata") or {}
             if (

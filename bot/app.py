@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.alert_runner import AlertRunner
 from bot.identity import SlackUsers
 from bot.listeners import alert_buttons, buttons, home, log_modal, mentions, slash, uninstall
+from bot.slack_ids import bot_scopes
 from bot.slack_side import BotSlackSide
 from bot.workspaces import Workspaces, multi_workspace, oauth_settings
 from commands import Backend
@@ -57,7 +58,8 @@ def build_app(
         )
     engine = db.engine_for(settings)
     # Many workspaces (OAuth install, tokens in the database) or one (SLACK_BOT_TOKEN).
-    oauth = oauth_settings(engine) if multi_workspace() and not socket_mode else None
+    scopes = bot_scopes(check_history=settings.alerts.check_history_after_timeout)
+    oauth = oauth_settings(engine, scopes) if multi_workspace() and not socket_mode else None
     app = App(
         client=client,
         signing_secret=secret,
@@ -74,8 +76,8 @@ def build_app(
         backend=Backend(engine, settings, slack),
         users=SlackUsers(served, settings.default_timezone),
     )
-    if oauth is not None:
-        uninstall.register(app, context, oauth.installation_store)
+    # Both modes: with one SLACK_BOT_TOKEN there is no token to forget, but alerts must stop.
+    uninstall.register(app, context, oauth.installation_store if oauth else None)
     slash.register(app, context, settings.slack.command)
     mentions.register(app, context)
     buttons.register(app, context)

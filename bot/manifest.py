@@ -1,8 +1,10 @@
 """The Slack app manifest, built from app.yaml and the names in bot.slack_ids.
 
 Pasting it into "Create an app > From a manifest" gives an app whose slash command, shortcuts,
-events and scopes are exactly the ones the listeners handle. In HTTP mode every request goes
-to one public URL (the base URL plus EVENTS_PATH); in Socket Mode Slack needs no URL at all.
+events and scopes are exactly the ones the listeners handle and the code's Web API calls need
+(the history scopes only when app.yaml turns alerts.check_history_after_timeout on). In HTTP
+mode every request goes to one public URL (the base URL plus EVENTS_PATH); in Socket Mode
+Slack needs no URL at all.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import yaml
 
 from bot.slack_ids import (
     BOT_EVENTS,
-    BOT_SCOPES,
     EVENTS_PATH,
     LOG_GLOBAL_SHORTCUT,
     LOG_MESSAGE_SHORTCUT,
     REDIRECT_PATH,
+    bot_scopes,
 )
 from crm_core.settings import Settings
 
@@ -36,7 +38,8 @@ def build_manifest(
     Raises ValueError in HTTP mode when public_url is missing or not an http(s) URL.
     """
     request_url = None if socket_mode else _request_url(public_url)
-    oauth_config: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    scopes = bot_scopes(check_history=settings.alerts.check_history_after_timeout)
+    oauth_config: dict[str, Any] = {"scopes": {"bot": list(scopes)}}
     if request_url:  # the OAuth install for many workspaces comes back here
         oauth_config["redirect_urls"] = [request_url.removesuffix(EVENTS_PATH) + REDIRECT_PATH]
     slash_command: dict[str, Any] = {

@@ -10,6 +10,7 @@ store in the CRM's own database, so every instance finds it. Uninstalling remove
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
@@ -35,15 +36,15 @@ def installation_store(engine: Engine) -> SQLAlchemyInstallationStore:
     return store
 
 
-def oauth_settings(engine: Engine) -> OAuthSettings:
+def oauth_settings(engine: Engine, scopes: Sequence[str] = BOT_SCOPES) -> OAuthSettings:
     """Bolt's OAuth flow: /slack/install and /slack/oauth_redirect, state and installations
-    kept in the database (any instance may serve either step)."""
+    kept in the database (any instance may serve either step); `scopes` as in the manifest."""
     state_store = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine)
     state_store.metadata.create_all(engine, checkfirst=True)
     return OAuthSettings(
         client_id=os.environ["SLACK_CLIENT_ID"],
         client_secret=os.environ["SLACK_CLIENT_SECRET"],
-        scopes=list(BOT_SCOPES),
+        scopes=list(scopes),
         installation_store=installation_store(engine),
         state_store=state_store,
         install_path=INSTALL_PATH,

@@ -57,6 +57,10 @@ class AlertSettings(BaseModel):
     default_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     min_value_at_risk: float = Field(default=0, ge=0)
     grace_period_minutes: int = Field(default=120, ge=0)
+    # After a post whose answer was lost, read the channel's history (channels:history,
+    # groups:history) for that digest before posting again. Off: ask for no history scope and
+    # post again, so a Slack timeout may rarely give a double post.
+    check_history_after_timeout: bool = False
 
 
 class SecuritySettings(BaseModel):

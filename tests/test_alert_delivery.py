@@ -30,7 +30,7 @@ from crm_core.analytics.scoring import refresh_scores
 from crm_core.db import unit_of_work
 from crm_core.models import AlertDelivery, Customer
 from crm_core.nps import record_nps
-from crm_core.settings import Settings
+from crm_core.settings import AlertSettings, Settings
 from tests.analytics_data import CDNOW_END, load_cdnow
 from tests.bot_server import BOT_TOKEN, assert_slack_would_accept
 from tests.slack_emulator import SlackEmulator
@@ -57,15 +57,20 @@ def scored(engine: Engine) -> Engine:
     return engine
 
 
-def settings_for(engine: Engine) -> Settings:
-    return Settings(database_url=engine.url.render_as_string(hide_password=False), team_id="T1")
-
-
-def runner(engine: Engine, emulator: SlackEmulator, instance: str = "test-1") -> AlertRunner:
-    client = web_client(token=BOT_TOKEN, base_url=emulator.base_url)
-    return AlertRunner(
-        engine, settings_for(engine), Workspaces(client), instance=instance, pace=0.0
+def settings_for(engine: Engine, *, check_history: bool = False) -> Settings:
+    return Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        team_id="T1",
+        alerts=AlertSettings(check_history_after_timeout=check_history),
     )
+
+
+def runner(
+    engine: Engine, emulator: SlackEmulator, instance: str = "test-1", *, check_history=False
+) -> AlertRunner:
+    client = web_client(token=BOT_TOKEN, base_url=emulator.base_url)
+    settings = settings_for(engine, check_history=check_history)
+    return AlertRunner(engine, settings, Workspaces(client), instance=instance, pace=0.0)
 
 
 def add_subscription(engine: Engine, schedule: Schedule = NEW_YORK_9AM, **fields) -> int:
@@ -237,7 +242,9 @@ def test_a_new_detractor_alerts_the_owner_once(scored, emulator):
     assert "Log call" in str(dm.json("blocks"))
 
 
-def test_a_process_killed_mid_post_is_not_posted_twice(scored, emulator, tmp_path):
+def test_a_process_killed_mid_post_is_not_posted_twice_with_the_history_check(
+    scored, emulator, tmp_path
+):
     # The schedule's slots are far from now; `crm alerts run --now` posts at once.
     add_subscription(scored, Schedule("weekly", "03:00", "Pacific/Kiritimati", weekday=0))
     emulator.delay_next("chat.postMessage", 60)  # Slack got the post; the reply never comes
@@ -247,6 +254,7 @@ def test_a_process_killed_mid_post_is_not_posted_twice(scored, emulator, tmp_pat
         "CRM_TEAM_ID": "T1",
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_API_URL": emulator.base_url,
+        "CRM_ALERTS__CHECK_HISTORY_AFTER_TIMEOUT": "true",
     }
     crm = Path(sys.executable).with_name("crm")
     process = subprocess.Popen(
@@ -266,7 +274,7 @@ def test_a_process_killed_mid_post_is_not_posted_twice(scored, emulator, tmp_pat
     assert len(emulator.messages_in(CHANNEL)) == 1
     # A restarted runner takes the claim over when its lease ends, finds the post, adds none.
     later = datetime.now(UTC) + claims.LEASE + timedelta(seconds=1)
-    runner(scored, emulator, "restarted").tick(later)
+    runner(scored, emulator, "restarted", check_history=True).tick(later)
     assert len(emulator.messages_in(CHANNEL)) == 1
     [delivery] = deliveries(scored)
     assert (
@@ -310,10 +318,10 @@ def test_the_scheduler_in_crm_serve_posts_a_due_digest(scored, emulator):
     assert [d.status for d in deliveries(scored)] == ["sent"]
 
 
-def test_a_post_whose_answer_was_lost_is_not_posted_again(scored, emulator):
+def test_a_post_whose_answer_was_lost_is_not_posted_again_with_the_history_check(scored, emulator):
     add_subscription(scored)
     emulator.drop_next("chat.postMessage")  # Slack posts it, then the connection drops
-    bot = runner(scored, emulator)
+    bot = runner(scored, emulator, check_history=True)
     assert bot.tick(SLOT).failed == 1
     assert len(emulator.messages_in(CHANNEL)) == 1
     # The retry looks in the channel first, finds the message, and posts nothing more.
@@ -323,3 +331,33 @@ def test_a_post_whose_answer_was_lost_is_not_posted_again(scored, emulator):
     assert (
         delivery.status == "sent" and delivery.message_ts == emulator.messages_in(CHANNEL)[0]["ts"]
     )
+
+
+def test_without_the_history_check_a_lost_answer_means_a_second_post(scored, emulator):
+    """The default: no channel history is read (no history scope is asked for), so a post
+    whose answer was lost is posted again, the double post the README warns of."""
+    add_subscription(scored)
+    emulator.drop_next("chat.postMessage")
+    bot = runner(scored, emulator)
+    assert bot.tick(SLOT).failed == 1
+    assert bot.tick(SLOT + timedelta(minutes=2)).posted == 1
+    assert len(emulator.messages_in(CHANNEL)) == 2
+    assert emulator.calls_to("conversations.history") == []
+    [delivery] = deliveries(scored)
+    assert delivery.status == "sent"
+    assert delivery.message_ts == emulator.messages_in(CHANNEL)[1]["ts"]
+
+
+def test_the_history_check_without_its_scopes_posts_again_and_says_to_reinstall(
+    scored, emulator, caplog
+):
+    """Turned on in app.yaml after the install: Slack refuses the read; the digest still goes."""
+    add_subscription(scored)
+    emulator.drop_next("chat.postMessage")
+    emulator.fail_next("conversations.history", error="missing_scope")
+    bot = runner(scored, emulator, check_history=True)
+    assert bot.tick(SLOT).failed == 1
+    assert bot.tick(SLOT + timedelta(minutes=2)).posted == 1
+    assert len(emulator.calls_to("conversations.history")) == 1
+    assert len(emulator.messages_in(CHANNEL)) == 2
+    assert "reinstall the app" in caplog.text

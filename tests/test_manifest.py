@@ -191,3 +191,24 @@ def test_bad_settings_are_reported_not_raised(crm_manifest):
     assert result.exit_code == 1
     assert "slack.command" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_uninstall_events_are_subscribed_so_uninstalling_reaches_the_app():
+    manifest = build_manifest(Settings(), public_url=URL, socket_mode=False)
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_uninstalled", "tokens_revoked", "user_change"} <= set(events)
+
+
+def test_history_scopes_only_when_app_yaml_turns_the_check_on(crm_manifest, validator):
+    """Off (the default): no right to read channels. On: the manifest asks for it, valid."""
+    off = yaml.safe_load(crm_manifest("--url", URL).stdout)
+    assert not {"channels:history", "groups:history"} & set(off["oauth_config"]["scopes"]["bot"])
+    crm_manifest.config.write_text(
+        "slack:\n  command: /crm\nalerts:\n  check_history_after_timeout: true\n"
+    )
+    on = yaml.safe_load(crm_manifest("--url", URL).stdout)
+    assert errors(validator, on) == []
+    assert on["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES) + [
+        "channels:history",
+        "groups:history",
+    ]

@@ -20,18 +20,21 @@ if TYPE_CHECKING:
     from bot.app import BotContext
 
 
-def register(app: App, bot: BotContext, store: InstallationStore) -> None:
-    revocation = TokenRevocationListeners(store)
+def register(app: App, bot: BotContext, store: InstallationStore | None) -> None:
+    """Without a store (single-workspace mode) there is no token to forget: alerts stop."""
+    revocation = TokenRevocationListeners(store) if store is not None else None
 
     # Bolt passes listener arguments by name: `context` here is Bolt's request context.
     @app.event("app_uninstalled")
     def uninstalled(event: dict, context: BoltContext) -> None:
-        revocation.handle_app_uninstalled_events(context)
+        if revocation is not None:
+            revocation.handle_app_uninstalled_events(context)
         _stop_alerts(bot, context.team_id, "uninstall")
 
     @app.event("tokens_revoked")
     def revoked(event: dict, context: BoltContext) -> None:
-        revocation.handle_tokens_revoked_events(event, context)
+        if revocation is not None:
+            revocation.handle_tokens_revoked_events(event, context)
         if event.get("tokens", {}).get("bot"):
             _stop_alerts(bot, context.team_id, "tokens revoked")
 
