@@ -217,3 +217,11 @@ def test_the_install_link_asks_for_the_manifests_scopes(
     link = urlsplit(html.unescape(re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page)[1]))
     asked = parse_qs(link.query)["scope"][0].split(",")
     assert set(asked) == granted(check_history)
+
+
+def test_the_readme_says_why_each_scope_and_event_is_there():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Scopes the app asks for", 1)[1].split("\n### ", 1)[0]
+    for name in (*bot_scopes(check_history=True), *BOT_EVENTS):
+        assert f"`{name}`" in section, f"README's scopes section does not mention {name}"
+    assert "`alerts.check_history_after_timeout: false`" in section
