@@ -4,7 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+# pip-compile and pip-audit live in a venv of their own, so they neither land in the app's
+# environment nor in the lock they write.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+
+.PHONY: install demo test lint deps lock audit format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed; set PYTHON=python3.11")'
@@ -23,9 +28,29 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Every third-party import declared in pyproject.toml, every declared dependency imported.
+deps: $(STAMP)
+	$(BIN)/deptry .
+
+$(TOOLS_STAMP):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip pip-tools pip-audit
+	@touch $(TOOLS_STAMP)
+
+# requirements.lock: every package, pinned with its hashes, resolved from pyproject.toml
+# (with the dev extra). Refresh it after changing a dependency, and to pick up fixes.
+lock: $(TOOLS_STAMP)
+	$(TOOLS)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras \
+	  --allow-unsafe --no-emit-index-url --no-emit-find-links --output-file requirements.lock \
+	  pyproject.toml
+
+# Known vulnerabilities in the locked versions (needs the network: PyPI's advisory data).
+audit: $(TOOLS_STAMP)
+	$(TOOLS)/bin/pip-audit --requirement requirements.lock --disable-pip --progress-spinner off
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -35,4 +60,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/import_purchases.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache
