@@ -11,7 +11,7 @@ import re
 # Shortcuts: "Log to CRM" on a message, "Log interaction" from the shortcuts menu.
 LOG_MESSAGE_SHORTCUT = "crm_log_message"
 LOG_GLOBAL_SHORTCUT = "crm_log_interaction"
-# Events the bot subscribes to, each handled by a listener (tests/test_scopes.py checks both
+# Events the bot subscribes to, each handled by a listener (tests/test_bot_events.py checks both
 # ways). The uninstall events need no scope; user_change needs users:read.
 BOT_EVENTS = (
     "app_mention",  # @crm in channels
