@@ -34,10 +34,18 @@ if TYPE_CHECKING:  # annotations only: results load without the domain or the mo
 
 @dataclass(frozen=True)
 class Choice:
-    """One way forward the user can click or type: a label and the command it runs."""
+    """One way forward the user can click or type: a label and the command it runs.
+
+    The command names what was resolved (`forget #2`), never a word that skips a step such
+    as `confirm`: whoever clicks it sees the same preview the typed command would show.
+    """
 
     label: str
     command: str
+    # The question of Slack's confirm dialog when the choice leads to something destructive
+    # (erase, delete, merge, unsubscribe, undo): the renderer shows it before running the
+    # command. None when nothing destructive follows.
+    confirm: str | None = None
 
 
 @dataclass(frozen=True)
