@@ -52,8 +52,15 @@ def _kept_from_channel(actor: Actor, backend: Backend) -> str | None:
     from commands import shared_channels  # with the database layer
     from crm_core.db import unit_of_work
 
-    with unit_of_work(backend.engine) as session:
-        closed = shared_channels.closed(session, backend.slack, actor.team_id, actor.channel_id)
+    try:
+        with unit_of_work(backend.engine) as session:
+            closed = shared_channels.closed(session, backend.slack, actor.team_id, actor.channel_id)
+    except Exception:  # Slack or the database failed: share nothing rather than guess
+        logger.exception("could not check whether channel %s is shared", actor.channel_id)
+        return (
+            "only you can see this: I could not check whether this channel is shared with "
+            "another organisation, so I did not share it. Try `share` again in a moment."
+        )
     if closed is None:
         return None
     return "only you can see this: " + shared_channels.needs_allowance(

@@ -94,3 +94,9 @@ def test_a_shared_answer_there_goes_to_the_asker_only_until_allowed(chat):
     chat("channels share <#C0CONNECT|partners>", "admin")
     shared = chat("customer acme share")
     assert shared.share is True and shared.not_shared is None
+
+
+def test_when_slack_cannot_say_whether_the_channel_is_shared_nothing_is_shared(chat, emulator):
+    emulator.fail_next("conversations.info", error="fatal_error")
+    kept = chat("customer acme share", where=SALES)
+    assert kept.share is False and "could not check" in kept.not_shared
