@@ -69,8 +69,6 @@ def _kept_from_channel(actor: Actor, backend: Backend) -> str | None:
 
 
 def _run(text: str, actor: Actor, backend: Backend) -> Result:
-    from crm_core.db import unit_of_work  # here: the console answers `help` without a database
-
     try:
         command = parse(text)
     except ParseError as exc:
@@ -92,6 +90,16 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
         return refusal
     if wait := rate_limits.wait_before(actor, spec.name):
         return Problem(wait)
+    result = _handled(spec, command, text, actor, backend)
+    if isinstance(result, Problem | DidYouMean | NotFound):
+        rate_limits.forgive(actor, spec.name)  # nothing heavy ran: a choice clicked is no repeat
+    return result
+
+
+def _handled(spec: VerbSpec, command: object, text: str, actor: Actor, backend: Backend) -> Result:
+    """Run the handler in one unit of work; domain errors become answers."""
+    from crm_core.db import unit_of_work  # here: the console answers `help` without a database
+
     cleaned = clean(text)
     try:
         with unit_of_work(backend.engine) as session:

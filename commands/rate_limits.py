@@ -34,7 +34,7 @@ def wait_before(actor: Actor, verb: str) -> str | None:
     """None, noting this run, when `actor` may run `verb` now; otherwise how long to wait."""
     if actor.source != "slack":
         return None
-    name = f"{verb} chart" if actor.wants_chart and verb not in HEAVY else verb
+    name = _name(actor, verb)
     interval = CHART_SECONDS if name.endswith(" chart") else HEAVY.get(name)
     if interval is None:
         return None
@@ -53,6 +53,19 @@ def wait_before(actor: Actor, verb: str) -> str | None:
             _prune(actor.now)
         _last_run[key] = actor.now
     return None
+
+
+def forgive(actor: Actor, verb: str) -> None:
+    """Un-note the run `wait_before` just let through, when nothing heavy ran (the command
+    asked "did you mean…?" or could not run): clicking the answer's choice is no repeat."""
+    key = (actor.team_id, actor.user_id, _name(actor, verb))
+    with _lock:
+        if _last_run.get(key) == actor.now:
+            del _last_run[key]
+
+
+def _name(actor: Actor, verb: str) -> str:
+    return f"{verb} chart" if actor.wants_chart and verb not in HEAVY else verb
 
 
 def _prune(now: datetime) -> None:
