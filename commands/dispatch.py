@@ -2,6 +2,8 @@
 
 Domain errors become answers here, with the usage line of the verb and a way forward;
 whatever went wrong, the unit of work is rolled back so a refused command writes nothing.
+Who may use the verb (commands.permissions) is checked here, after parsing and before any
+customer is looked up, so a refusal never offers choices; heavy verbs are rate-limited here.
 """
 
 from __future__ import annotations
@@ -10,9 +12,18 @@ import logging
 import re
 from dataclasses import replace
 
+from commands import rate_limits
 from commands.actor import Actor, Backend
 from commands.parser import ParseError, UnknownVerb, clean, parse
-from commands.registry import closest_verbs, find_verb, spec_for
+from commands.permissions import may
+from commands.registry import (
+    VerbSpec,
+    choice,
+    closest_verbs,
+    find_verb,
+    spec_for,
+    without_confirm_word,
+)
 from commands.request import Request
 from commands.results import Answer, Choice, DidYouMean, NotFound, Problem, Result
 from crm_core.errors import AmbiguousCustomer, CrmError, CustomerNotFound, DatabaseGone
@@ -26,18 +37,46 @@ def dispatch(text: str, actor: Actor, backend: Backend) -> Answer:
     share = bool(_SHARE.search(text.strip()))
     if share:
         text = _SHARE.sub("", text.strip(), count=1)
-    return Answer(_run(text, actor, backend), shown_at=actor.now, share=share)
+    result = _run(text, actor, backend)
+    kept_back = _kept_from_channel(actor, backend) if share else None
+    return Answer(
+        result, shown_at=actor.now, share=share and kept_back is None, not_shared=kept_back
+    )
+
+
+def _kept_from_channel(actor: Actor, backend: Backend) -> str | None:
+    """Why a shared answer goes to the asker only: the channel is shared with another
+    organisation and no admin allowed customer data there. None: it may be shared."""
+    if backend.slack is None or actor.channel_id is None:
+        return None
+    from commands import shared_channels  # with the database layer
+    from crm_core.db import unit_of_work
+
+    try:
+        with unit_of_work(backend.engine) as session:
+            closed = shared_channels.closed(session, backend.slack, actor.team_id, actor.channel_id)
+    except Exception:  # Slack or the database failed: share nothing rather than guess
+        logger.exception("could not check whether channel %s is shared", actor.channel_id)
+        return (
+            "only you can see this: I could not check whether this channel is shared with "
+            "another organisation, so I did not share it. Try `share` again in a moment."
+        )
+    if closed is None:
+        return None
+    return "only you can see this: " + shared_channels.needs_allowance(
+        closed, "answers can be shared there"
+    )
 
 
 def _run(text: str, actor: Actor, backend: Backend) -> Result:
-    from crm_core.db import unit_of_work  # here: the console answers `help` without a database
-
     try:
         command = parse(text)
     except ParseError as exc:
+        if (spec := find_verb(exc.verb)) and (refusal := _refusal(spec, actor, backend)):
+            return refusal  # the usage and suggestion of a verb they may not use: neither
         problem = _problem(exc.problem, exc.verb)
         if exc.suggestion:
-            problem = replace(problem, choices=[Choice(exc.suggestion, exc.suggestion)])
+            problem = replace(problem, choices=[_choice(exc.suggestion, exc.suggestion)])
         return problem
     except UnknownVerb as exc:
         close = closest_verbs(exc.word)
@@ -47,6 +86,20 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
             choices=[Choice(f"help {verb}", f"help {verb}") for verb in close],
         )
     spec = spec_for(command)
+    if refusal := _refusal(spec, actor, backend):
+        return refusal
+    if wait := rate_limits.wait_before(actor, spec.name):
+        return Problem(wait)
+    result = _handled(spec, command, text, actor, backend)
+    if isinstance(result, Problem | DidYouMean | NotFound):
+        rate_limits.forgive(actor, spec.name)  # nothing heavy ran: a choice clicked is no repeat
+    return result
+
+
+def _handled(spec: VerbSpec, command: object, text: str, actor: Actor, backend: Backend) -> Result:
+    """Run the handler in one unit of work; domain errors become answers."""
+    from crm_core.db import unit_of_work  # here: the console answers `help` without a database
+
     cleaned = clean(text)
     try:
         with unit_of_work(backend.engine) as session:
@@ -60,7 +113,7 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
         return DidYouMean(
             exc.query,
             [
-                Choice(c.name, _with_customer(cleaned, exc.query, c.customer_id))
+                _choice(c.name, _with_customer(cleaned, exc.query, c.customer_id))
                 for c in exc.candidates
             ],
         )
@@ -68,7 +121,7 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
         return NotFound(
             exc.query,
             [
-                Choice(s.name, _with_customer(cleaned, exc.query, s.customer_id))
+                _choice(s.name, _with_customer(cleaned, exc.query, s.customer_id))
                 for s in exc.suggestions
             ],
             add_command=f"add customer {exc.query}",
@@ -77,6 +130,24 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
         return Problem(str(exc))
     except CrmError as exc:
         return _problem(str(exc), spec.name)
+
+
+def _refusal(spec: VerbSpec, actor: Actor, backend: Backend) -> Problem | None:
+    """The permissions table's answer for this actor and verb: None, or an audited refusal
+    with no choices (a refused user is offered nothing another user could click)."""
+    if may(actor.role, spec.name, backend.settings):
+        return None
+    from commands.roles import not_permitted, note_refusal  # with the database layer
+
+    note_refusal(backend.engine, actor, spec.name)
+    return Problem(not_permitted(actor, spec.name, backend.settings) or "")
+
+
+def _choice(label: str, command: str) -> Choice:
+    """A choice that runs `command` as the resolved intent: without the verb's confirm word
+    (whoever clicks sees its preview), with the confirm dialog's question when running it
+    destroys or stops something."""
+    return choice(label, without_confirm_word(command))
 
 
 def _problem(message: str, verb: str | None) -> Problem:

@@ -34,10 +34,18 @@ if TYPE_CHECKING:  # annotations only: results load without the domain or the mo
 
 @dataclass(frozen=True)
 class Choice:
-    """One way forward the user can click or type: a label and the command it runs."""
+    """One way forward the user can click or type: a label and the command it runs.
+
+    The command names what was resolved (`forget #2`), never a word that skips a step such
+    as `confirm`: whoever clicks it sees the same preview the typed command would show.
+    """
 
     label: str
     command: str
+    # The question of Slack's confirm dialog when the choice leads to something destructive
+    # (erase, delete, merge, unsubscribe, undo): the renderer shows it before running the
+    # command. None when nothing destructive follows.
+    confirm: str | None = None
 
 
 @dataclass(frozen=True)
@@ -369,6 +377,17 @@ class DirectoryUpdated:
     removed: bool
 
 
+@dataclass(frozen=True)
+class ChannelSharing:
+    """An admin's allowance for a channel shared with another organisation, set or taken back."""
+
+    channel_id: str
+    allowed: bool
+    changed: bool  # False: it already was so
+    # What Slack says of the channel now (None: the console cannot ask).
+    is_ext_shared: bool | None = None
+
+
 Result = (
     CustomerCard
     | Logged
@@ -405,6 +424,7 @@ Result = (
     | AuditLog
     | DirectoryListing
     | DirectoryUpdated
+    | ChannelSharing
     | FeedbackGiven
     | WriteUndone
     | InteractionEdited
@@ -420,3 +440,7 @@ class Answer:
     shown_at: datetime
     # Whether the text asked to share the answer with the channel (Slack only).
     share: bool = False
+    # Set when sharing was asked but the answer goes to the asker only: why (the channel is
+    # shared with another organisation and no admin allowed customer data there). The front
+    # end shows it with the answer.
+    not_shared: str | None = None
