@@ -28,7 +28,7 @@ from sqlmodel import col, select
 from bot.client import posting_client
 from bot.workspaces import Workspaces
 from commands.results import AlertDigest
-from crm_core import deliveries
+from crm_core import deliveries, shared_channels
 from crm_core.alerts import claims, pacing
 from crm_core.alerts.claims import Claim
 from crm_core.alerts.digest import DigestFilter, RiskSnapshot, at_risk_snapshot, build_digest
@@ -59,6 +59,11 @@ class TickReport:
 
 class NotInstalled(Exception):
     """The workspace has uninstalled the app: there is no token to post with."""
+
+
+class SharedWithoutAllowance(Exception):
+    """The channel is shared with another organisation and no admin allowed customer data
+    into it (`channels share`): the digest is not posted, and its subscriber is told."""
 
 
 class AlertRunner:
@@ -170,6 +175,8 @@ class AlertRunner:
             error = str(exc.response.get("error") or exc.response.status_code)
         except NotInstalled:
             error = "not_installed"
+        except SharedWithoutAllowance:
+            error = "shared_channel_not_allowed"
         except Exception as exc:  # a connection that stayed down after the client's retries
             logger.exception("alert delivery %s failed", claim.delivery_id)
             error = type(exc).__name__
@@ -206,6 +213,7 @@ class AlertRunner:
 
     def _post(self, team_id: str, channel: str, message: dict, *, delivery_id: int | None) -> dict:
         """chat.postMessage, at the channel's next free moment (one a PACE, in any process)."""
+        self._check_not_shared(team_id, channel)
         metadata = None
         if delivery_id is not None:
             metadata = {"event_type": METADATA_TYPE, "event_payload": {"delivery_id": delivery_id}}
@@ -223,6 +231,17 @@ class AlertRunner:
                 )
                 .data
             )
+
+    def _check_not_shared(self, team_id: str, channel: str) -> None:
+        """Refuse a channel that became shared with another organisation after it was
+        subscribed, or whose allowance an admin took back, checked at every post: Slack says
+        whether it is shared now (an error there fails the delivery: nothing is posted)."""
+        found = self._client(team_id).conversations_info(channel=channel)["channel"]
+        if not found.get("is_ext_shared"):
+            return
+        with unit_of_work(self.engine) as session:
+            if not shared_channels.is_allowed(session, team_id=team_id, channel_id=channel):
+                raise SharedWithoutAllowance(channel)
 
     def _client(self, team_id: str) -> WebClient:
         client = self.workspaces.client_for(team_id)

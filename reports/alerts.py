@@ -122,6 +122,9 @@ def delivery_failed_message(subscription: AlertSubscription, error: str) -> dict
         "channel_not_found": "the channel is gone or private to me: subscribe another one",
         "is_archived": "the channel is archived: subscribe another one",
         "channel_is_archived": "the channel is archived: subscribe another one",
+        "shared_channel_not_allowed": "the channel is shared with another organisation: an "
+        f"admin must allow customer data there first (`/crm channels share "
+        f"<#{subscription.channel_id}>`)",
     }.get(error, "I will try again at the next scheduled time")
     text = (
         f"I could not post the churn digest of subscription #{subscription.id} to "

@@ -22,7 +22,7 @@ from sqlmodel import select
 from bot.alert_runner import AlertRunner
 from bot.client import web_client
 from bot.workspaces import Workspaces
-from crm_core import db
+from crm_core import db, shared_channels
 from crm_core.alerts import claims
 from crm_core.alerts.schedule import Schedule
 from crm_core.alerts.subscriptions import subscribe
@@ -167,6 +167,22 @@ def test_a_channel_the_bot_is_not_in_gives_up_and_tells_the_subscriber_once(scor
     assert "invite me" in told[0].args["text"] and "not_in_channel" in told[0].args["text"]
     assert emulator.messages_in(CHANNEL) == []
     assert deliveries(scored)[0].status == "gave_up"
+
+
+def test_a_channel_shared_after_subscribing_gets_no_digest_until_an_admin_allows_it(
+    scored, emulator
+):
+    add_subscription(scored)
+    emulator.channels[CHANNEL]["is_ext_shared"] = True  # Slack Connect, after subscribing
+    bot = runner(scored, emulator)
+    assert bot.tick(SLOT).gave_up == 1
+    assert emulator.messages_in(CHANNEL) == []
+    told = [c for c in emulator.calls_to("chat.postMessage") if c.args["channel"] == SUBSCRIBER]
+    assert len(told) == 1 and f"channels share <#{CHANNEL}>" in told[0].args["text"]
+    with unit_of_work(scored) as session:
+        shared_channels.allow(session, team_id="T1", channel_id=CHANNEL, allowed_by="U0ADMIN01")
+    assert bot.tick(SLOT + timedelta(days=1)).posted == 1
+    assert len(emulator.messages_in(CHANNEL)) == 1
 
 
 def test_a_missed_slot_is_caught_up_once_within_the_grace_period(scored, emulator):

@@ -46,6 +46,7 @@ PERMANENT_ERRORS = frozenset(
         "token_revoked",
         "missing_scope",
         "not_installed",
+        "shared_channel_not_allowed",
     }
 )
 
