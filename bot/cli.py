@@ -80,6 +80,8 @@ def serve(
             raise click.ClickException(
                 f"{name} is not set: copy it from your Slack app's settings (see the README)"
             )
+    if multi_workspace() and not socket_mode:
+        _need_secret_keys()
     if scheduler:
         from bot.client import web_client
         from bot.scheduler import start_scheduler
@@ -91,6 +93,16 @@ def serve(
     else:
         click.echo(f"Serving Slack requests on http://{host}:{port}/slack/events", err=True)
         server.serve_http(settings, host=host, port=port, workers=workers, threads=threads)
+
+
+def _need_secret_keys() -> None:
+    """Multi-workspace mode stores tokens sealed: refuse to start without a key to seal them."""
+    from crm_core.sealed_tokens import MissingSecretKey, cipher_from_environment
+
+    try:
+        cipher_from_environment()
+    except MissingSecretKey as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group("directory")

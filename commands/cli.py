@@ -141,6 +141,31 @@ def db_upgrade(console: Console) -> None:
     click.echo(f"{engine.url.render_as_string(hide_password=True)} is at the newest schema.")
 
 
+@cli.group("secrets")
+def secrets_group() -> None:
+    """The keys that seal installed workspaces' Slack tokens (CRM_SECRET_KEYS)."""
+
+
+@secrets_group.command("rotate")
+@click.pass_obj
+def secrets_rotate(console: Console) -> None:
+    """Seal every stored Slack token anew with the first key of CRM_SECRET_KEYS.
+
+    Put the new key first and keep the old one after it, run this, then drop the old key.
+    """
+    from crm_core import db
+    from crm_core.sealed_tokens import MissingSecretKey, cipher_from_environment, reseal_all
+
+    try:
+        count = reseal_all(db.engine_for(console.settings), cipher_from_environment())
+    except MissingSecretKey as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{_count(count, 'stored token')} sealed with the first key of CRM_SECRET_KEYS; "
+        "keys after it may now be removed."
+    )
+
+
 @cli.group("analytics")
 def analytics_group() -> None:
     """Customer-value models."""
