@@ -20,6 +20,7 @@ import click
 
 from commands.console import ask, chat
 from crm_core.errors import CrmError
+from crm_core.log_redaction import install_log_redaction
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -114,14 +115,17 @@ class Console:
     type=click.Path(dir_okay=False),
     help="Settings file (default ./app.yaml).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
+@click.option(
+    "-v", "--verbose", count=True, help="Log what happens (-vv: in detail, tokens redacted)."
+)
 @click.pass_context
-def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config: str | None, verbose: int) -> None:
     """A CRM that lives in Slack: this is its console and operator tool."""
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)],
         format="%(levelname)s %(name)s: %(message)s",
     )
+    install_log_redaction()  # no token, webhook URL or secret reaches a log
     ctx.obj = Console(config)
 
 
