@@ -1,5 +1,5 @@
-"""Secrets kept out of the logs: Slack tokens, webhook and response URLs, and the values of
-the secrets in the environment, redacted from every record at every level.
+"""Secrets kept out of the logs: Slack tokens, webhook and response URLs, URL passwords and
+the values of the secrets in the environment, redacted from every record at every level.
 
 Libraries log more than their callers choose to: slack_sdk logs the whole oauth.v2.access
 answer (`access_token: xoxb-…`) at DEBUG, Bolt the whole body of a badly signed request
@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+
+from crm_core.settings import masked_url
 
 REDACTED = "[redacted]"
 # xoxb- bot, xoxp- user, xoxa-/xoxr- old app and refresh, xoxe- rotating and refresh tokens
@@ -57,7 +59,7 @@ def redact(text: str, secrets: list[str] | None = None) -> str:
     """`text` with every Slack token, webhook or response URL and secret value replaced."""
     for secret in secret_values() if secrets is None else secrets:
         text = text.replace(secret, REDACTED)
-    text = _TOKEN.sub(REDACTED, text)
+    text = masked_url(_TOKEN.sub(REDACTED, text))
     text = _HOOK.sub(rf"\1/{REDACTED}", text)
     text = _FORM_FIELD.sub(rf"\1={REDACTED}", text)
     return _QUOTED_FIELD.sub(rf"\1\2{REDACTED}", text)

@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 
 DEFAULT_CONFIG = Path("app.yaml")
 _SECRET_KEY = re.compile(r"token|secret|password", re.IGNORECASE)
+# The password of scheme://user:password@host, however malformed the rest of the URL is.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)\S*@")
 
 
 class SettingsError(ValueError):
@@ -178,6 +180,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def masked_url(url: str) -> str:
+    """The URL with its password shown as ***, for messages and logs (also one that does not
+    parse: its user:password@ part is masked all the same)."""
+    return _URL_PASSWORD.sub(r"\1***@", url)
+
+
 def _has_password(url: str) -> bool:
     try:
         return make_url(url).password is not None
@@ -204,7 +212,10 @@ def _describe(exc: ValidationError, path: Path) -> str:
             lines.append(f"  {key}: unknown key; allowed here: {allowed}")
             continue
         message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"  {key}: {message} (got {error.get('input')!r})")
+        shown = error.get("input")
+        if isinstance(shown, str) and "://" in shown:
+            shown = masked_url(shown)
+        lines.append(f"  {key}: {message} (got {shown!r})")
     return "\n".join(lines)
 
 
