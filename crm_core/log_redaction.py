@@ -14,8 +14,6 @@ import logging
 import os
 import re
 
-from crm_core.settings import masked_url
-
 REDACTED = "[redacted]"
 # xoxb- bot, xoxp- user, xoxa-/xoxr- old app and refresh, xoxe- rotating and refresh tokens
 # (xoxe.xoxb-1-… too), xapp- app-level tokens.
@@ -33,6 +31,8 @@ _QUOTED_FIELD = re.compile(
     rf"({_NAMES})({_QUOTE}\s*(?::|%3A)\s*{_QUOTE})(?!\[redacted\])[^\"'\s]{{1,2000}}?(?={_QUOTE})",
     re.IGNORECASE,
 )
+# The password of scheme://user:password@host, however malformed the rest of the URL is.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)\S*@")
 # Environment variables whose values are secrets wherever they turn up.
 SECRET_VARIABLES = (
     "SLACK_SIGNING_SECRET",
@@ -53,6 +53,12 @@ def secret_values() -> list[str]:
             if len(value.strip()) >= _SHORTEST_SECRET:
                 values.append(value.strip())
     return sorted(values, key=len, reverse=True)
+
+
+def masked_url(url: str) -> str:
+    """The URL with its password shown as ***, for messages and logs (also one that does not
+    parse: its user:password@ part is masked all the same)."""
+    return _URL_PASSWORD.sub(r"\1***@", url)
 
 
 def redact(text: str, secrets: list[str] | None = None) -> str:

@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from crm_core.log_redaction import masked_url
+
 DEFAULT_CONFIG = Path("app.yaml")
 _SECRET_KEY = re.compile(r"token|secret|password", re.IGNORECASE)
-# The password of scheme://user:password@host, however malformed the rest of the URL is.
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)\S*@")
 
 
 class SettingsError(ValueError):
@@ -178,12 +178,6 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             "and set CRM_DATABASE_PASSWORD instead"
         )
     return data
-
-
-def masked_url(url: str) -> str:
-    """The URL with its password shown as ***, for messages and logs (also one that does not
-    parse: its user:password@ part is masked all the same)."""
-    return _URL_PASSWORD.sub(r"\1***@", url)
 
 
 def _has_password(url: str) -> bool:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from commands.cli import cli
-from crm_core.log_redaction import redact
-from crm_core.settings import masked_url
+from crm_core.log_redaction import masked_url, redact
 
 URL = "mysql://crm:Hunter2Secret@db/crm"
 
