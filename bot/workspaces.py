@@ -26,6 +26,7 @@ from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine, Table, and_, select
 
+from bot.client import DEFAULT_API_URL
 from bot.install_audit import audit_install
 from bot.install_page import PurgingOAuthStateStore
 from bot.slack_ids import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
@@ -111,7 +112,7 @@ def oauth_settings(engine: Engine) -> OAuthSettings:
     kept in the database (any instance may serve either step)."""
     state_store = PurgingOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine)
     state_store.metadata.create_all(engine, checkfirst=True)
-    return OAuthSettings(
+    settings = OAuthSettings(
         client_id=os.environ["SLACK_CLIENT_ID"],
         client_secret=os.environ["SLACK_CLIENT_SECRET"],
         scopes=list(BOT_SCOPES),
@@ -120,6 +121,18 @@ def oauth_settings(engine: Engine) -> OAuthSettings:
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE_EXPIRY,
+    )
+    # Bolt's authorize refreshes rotating tokens with a client of slack.com's own; this one
+    # follows SLACK_API_URL as every other client of the bot does.
+    settings.authorize.token_rotator = _rotator(os.environ.get("SLACK_API_URL") or DEFAULT_API_URL)
+    return settings
+
+
+def _rotator(base_url: str, timeout: int = 10) -> TokenRotator:
+    return TokenRotator(
+        client_id=os.environ["SLACK_CLIENT_ID"],
+        client_secret=os.environ["SLACK_CLIENT_SECRET"],
+        client=WebClient(base_url=base_url, timeout=timeout),
     )
 
 
@@ -148,11 +161,7 @@ class Workspaces:
         (as Bolt's authorize does for requests; the alert runner has no request)."""
         if bot.bot_refresh_token is None or self.store is None:
             return bot.bot_token
-        rotator = TokenRotator(
-            client_id=os.environ["SLACK_CLIENT_ID"],
-            client_secret=os.environ["SLACK_CLIENT_SECRET"],
-            client=WebClient(base_url=self.client.base_url, timeout=self.client.timeout),
-        )
+        rotator = _rotator(self.client.base_url, self.client.timeout)
         refreshed = rotator.perform_bot_token_rotation(
             bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE_EXPIRY
         )
