@@ -80,7 +80,7 @@ def serve(
             raise click.ClickException(
                 f"{name} is not set: copy it from your Slack app's settings (see the README)"
             )
-    if multi_workspace() and not socket_mode:
+    if multi_workspace():  # the tokens in the database are sealed with CRM_SECRET_KEYS
         _need_secret_keys()
     if scheduler:
         from bot.client import web_client
@@ -162,11 +162,13 @@ def alerts_run(ctx: click.Context, every: bool) -> None:
     """
     from bot.alert_runner import AlertRunner
     from bot.client import web_client
-    from bot.workspaces import workspaces
+    from bot.workspaces import multi_workspace, workspaces
     from crm_core import db
 
     settings = _settings(ctx)
     _need_bot_token("alerts are posted with the bot token")
+    if multi_workspace():
+        _need_secret_keys()
     engine = db.engine_for(settings)
     report = AlertRunner(engine, settings, workspaces(web_client(), engine)).tick(every=every)
     click.echo(

@@ -134,12 +134,14 @@ def test_multi_workspace_mode_refuses_to_start_without_a_key(oauth, emulator, mo
     assert "Fernet.generate_key().decode()" in str(refused.value)
 
 
-def test_crm_serve_refuses_without_a_key(oauth, monkeypatch, tmp_path):
+@pytest.mark.parametrize("command", [["serve", "--no-scheduler"], ["alerts", "run"]])
+def test_crm_serve_and_alerts_run_refuse_without_a_key(oauth, monkeypatch, tmp_path, command):
     monkeypatch.delenv("CRM_SECRET_KEYS")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-single-workspace-token")
     monkeypatch.setenv("CRM_DATABASE_URL", oauth.url.render_as_string(hide_password=False))
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["serve", "--no-scheduler"])
+    result = CliRunner().invoke(cli, command)
     assert result.exit_code == 1
     assert "CRM_SECRET_KEYS is not set" in result.output
     assert "Fernet.generate_key()" in result.output
