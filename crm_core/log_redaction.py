@@ -31,8 +31,9 @@ _QUOTED_FIELD = re.compile(
     rf"({_NAMES})({_QUOTE}\s*(?::|%3A)\s*{_QUOTE})(?!\[redacted\])[^\"'\s]{{1,2000}}?(?={_QUOTE})",
     re.IGNORECASE,
 )
-# The password of scheme://user:password@host, however malformed the rest of the URL is.
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)\S*@")
+# The password of scheme://user:password@host, however malformed the rest of the URL is
+# (bounded, so that a long line of "://a:" from a stranger costs linear time).
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]{0,128}:)\S{0,256}@")
 # Environment variables whose values are secrets wherever they turn up.
 SECRET_VARIABLES = (
     "SLACK_SIGNING_SECRET",
