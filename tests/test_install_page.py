@@ -3,6 +3,7 @@ client may open the page only so often (429 with Retry-After past that)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,10 +16,11 @@ from tests.oauth_install import drop_slack_tables, get, install, oauth_environme
 
 
 @pytest.fixture
-def oauth(engine: Engine, monkeypatch) -> Engine:
+def oauth(engine: Engine, monkeypatch) -> Iterator[Engine]:
     oauth_environment(monkeypatch)
     drop_slack_tables(engine)
-    return engine
+    yield engine
+    drop_slack_tables(engine)  # not the CRM's tables: the migrations test compares those
 
 
 def states(engine: Engine):

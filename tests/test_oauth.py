@@ -25,6 +25,7 @@ def bot(engine: Engine, emulator: SlackEmulator, monkeypatch) -> Iterator[SlackS
     drop_slack_tables(engine)
     with running_bot(engine, emulator) as sender:
         yield sender
+    drop_slack_tables(engine)  # not the CRM's tables: the migrations test compares those
 
 
 def customers(engine: Engine, team_id: str) -> list[str]:

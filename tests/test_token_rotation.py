@@ -4,6 +4,11 @@ own (the alert runner), the refreshed token stored sealed in place of the old on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
 from bot.client import web_client
 from bot.workspaces import Workspaces, installation_store
 from tests.bot_server import running_bot
@@ -15,14 +20,21 @@ EXPIRES_IN = 60  # seconds: inside the two hours before expiry when tokens are r
 HALF_A_DAY = 12 * 3600  # how long Slack's rotating tokens last
 
 
+@pytest.fixture
+def oauth(engine: Engine, monkeypatch) -> Iterator[Engine]:
+    oauth_environment(monkeypatch)
+    drop_slack_tables(engine)
+    yield engine
+    drop_slack_tables(engine)  # not the CRM's tables: the migrations test compares those
+
+
 def refreshes(emulator) -> list:
     return [c for c in emulator.calls_to("oauth.v2.access") if c.args.get("grant_type")]
 
 
-def test_a_request_from_a_workspace_whose_token_expires_refreshes_it(engine, emulator, monkeypatch):
-    oauth_environment(monkeypatch)
+def test_a_request_from_a_workspace_whose_token_expires_refreshes_it(oauth, emulator, monkeypatch):
+    engine = oauth
     monkeypatch.setenv("SLACK_API_URL", emulator.base_url)  # where Bolt refreshes tokens
-    drop_slack_tables(engine)
     emulator.rotating_seconds = EXPIRES_IN
     with running_bot(engine, emulator) as sender:
         install(sender, emulator, "T2")
@@ -44,9 +56,8 @@ def test_a_request_from_a_workspace_whose_token_expires_refreshes_it(engine, emu
     assert [e.action for e in audited(engine)] == ["install"]  # a refresh is no reinstall
 
 
-def test_the_alert_runners_client_refreshes_an_expiring_token(engine, emulator, monkeypatch):
-    oauth_environment(monkeypatch)
-    drop_slack_tables(engine)
+def test_the_alert_runners_client_refreshes_an_expiring_token(oauth, emulator):
+    engine = oauth
     emulator.rotating_seconds = EXPIRES_IN
     with running_bot(engine, emulator) as sender:
         install(sender, emulator, "T2")
@@ -63,9 +74,8 @@ def test_the_alert_runners_client_refreshes_an_expiring_token(engine, emulator, 
     assert rows(engine, "slack_bots") == 1
 
 
-def test_a_token_far_from_expiry_is_not_refreshed(engine, emulator, monkeypatch):
-    oauth_environment(monkeypatch)
-    drop_slack_tables(engine)
+def test_a_token_far_from_expiry_is_not_refreshed(oauth, emulator):
+    engine = oauth
     emulator.rotating_seconds = HALF_A_DAY
     with running_bot(engine, emulator) as sender:
         install(sender, emulator, "T2")

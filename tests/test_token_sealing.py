@@ -4,6 +4,8 @@ against the emulator, reading the database directly."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
@@ -22,10 +24,11 @@ from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 
 @pytest.fixture
-def oauth(engine: Engine, monkeypatch) -> Engine:
+def oauth(engine: Engine, monkeypatch) -> Iterator[Engine]:
     oauth_environment(monkeypatch)
     drop_slack_tables(engine)
-    return engine
+    yield engine
+    drop_slack_tables(engine)  # not the CRM's tables: the migrations test compares those
 
 
 def every_stored_text(engine: Engine) -> str:
