@@ -73,7 +73,8 @@ class CurrentInstallations(SQLAlchemyInstallationStore):
         )
 
     def _install_kind(self, installation: Installation) -> str | None:
-        """ "install", "reinstall", or None when this saves a refreshed token of the current one."""
+        """Whether this saves an install, a reinstall, or (None) the current installation with
+        a refreshed token, as Bolt's token rotation does."""
         when = _stored_time(installation)
         query = select(self.installations.c.installed_at).where(
             self._same_workspace(self.installations, installation)

@@ -32,6 +32,7 @@ def drop_slack_tables(engine: Engine) -> None:
 
 
 def get(url: str, cookie: str | None = None) -> tuple[int, str, str]:
+    """The status and body of a GET, with the Set-Cookie header (the Retry-After on errors)."""
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
