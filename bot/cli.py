@@ -80,6 +80,8 @@ def serve(
             raise click.ClickException(
                 f"{name} is not set: copy it from your Slack app's settings (see the README)"
             )
+    if multi_workspace():  # the tokens in the database are sealed with CRM_SECRET_KEYS
+        _need_secret_keys()
     if scheduler:
         from bot.client import web_client
         from bot.scheduler import start_scheduler
@@ -91,6 +93,16 @@ def serve(
     else:
         click.echo(f"Serving Slack requests on http://{host}:{port}/slack/events", err=True)
         server.serve_http(settings, host=host, port=port, workers=workers, threads=threads)
+
+
+def _need_secret_keys() -> None:
+    """Multi-workspace mode stores tokens sealed: refuse to start without a key to seal them."""
+    from crm_core.sealed_tokens import MissingSecretKey, cipher_from_environment
+
+    try:
+        cipher_from_environment()
+    except MissingSecretKey as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group("directory")
@@ -150,11 +162,13 @@ def alerts_run(ctx: click.Context, every: bool) -> None:
     """
     from bot.alert_runner import AlertRunner
     from bot.client import web_client
-    from bot.workspaces import workspaces
+    from bot.workspaces import multi_workspace, workspaces
     from crm_core import db
 
     settings = _settings(ctx)
     _need_bot_token("alerts are posted with the bot token")
+    if multi_workspace():
+        _need_secret_keys()
     engine = db.engine_for(settings)
     report = AlertRunner(engine, settings, workspaces(web_client(), engine)).tick(every=every)
     click.echo(

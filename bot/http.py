@@ -16,7 +16,8 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 
-from bot.slack_ids import EVENTS_PATH
+from bot.install_page import InstallPageLimiter
+from bot.slack_ids import EVENTS_PATH, INSTALL_PATH
 
 logger = logging.getLogger(__name__)
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
@@ -28,6 +29,7 @@ StartResponse = Callable[..., object]
 def wsgi_app(app: App, engine: Engine) -> Callable[[dict, StartResponse], Iterable[bytes]]:
     """The WSGI application serving `app` (and a health check against `engine`)."""
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    install_page = InstallPageLimiter()
 
     def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -38,6 +40,15 @@ def wsgi_app(app: App, engine: Engine) -> Callable[[dict, StartResponse], Iterab
             if problem:
                 logger.warning("refused a request to %s: %s", path, problem)
                 return _json(start_response, "401 Unauthorized", {"error": problem})
+        if path == INSTALL_PATH and method == "GET":
+            wait = install_page.retry_after(environ.get("REMOTE_ADDR", ""))
+            if wait:
+                return _json(
+                    start_response,
+                    "429 Too Many Requests",
+                    {"error": f"too many install requests; try again in {wait} s"},
+                    [("Retry-After", str(wait))],
+                )
         return bolt(environ, start_response)
 
     return application
@@ -63,9 +74,10 @@ def _health(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
     return _json(start_response, "200 OK", {"ok": True})
 
 
-def _json(start_response: StartResponse, status: str, body: dict) -> Iterable[bytes]:
+def _json(
+    start_response: StartResponse, status: str, body: dict, headers: list | None = None
+) -> Iterable[bytes]:
     data = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
+    sized = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    start_response(status, [*sized, *(headers or [])])
     return [data]

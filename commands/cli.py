@@ -20,6 +20,7 @@ import click
 
 from commands.console import ask, chat
 from crm_core.errors import CrmError
+from crm_core.log_redaction import install_log_redaction
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -114,14 +115,17 @@ class Console:
     type=click.Path(dir_okay=False),
     help="Settings file (default ./app.yaml).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
+@click.option(
+    "-v", "--verbose", count=True, help="Log what happens (-vv: in detail, tokens redacted)."
+)
 @click.pass_context
-def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config: str | None, verbose: int) -> None:
     """A CRM that lives in Slack: this is its console and operator tool."""
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)],
         format="%(levelname)s %(name)s: %(message)s",
     )
+    install_log_redaction()  # no token, webhook URL or secret reaches a log
     ctx.obj = Console(config)
 
 
@@ -139,6 +143,31 @@ def db_upgrade(console: Console) -> None:
     engine = db.make_engine(console.settings.database_url_with_password)
     db.upgrade(engine)
     click.echo(f"{engine.url.render_as_string(hide_password=True)} is at the newest schema.")
+
+
+@cli.group("secrets")
+def secrets_group() -> None:
+    """The keys that seal installed workspaces' Slack tokens (CRM_SECRET_KEYS)."""
+
+
+@secrets_group.command("rotate")
+@click.pass_obj
+def secrets_rotate(console: Console) -> None:
+    """Seal every stored Slack token anew with the first key of CRM_SECRET_KEYS.
+
+    Put the new key first and keep the old one after it, run this, then drop the old key.
+    """
+    from crm_core import db
+    from crm_core.sealed_tokens import MissingSecretKey, cipher_from_environment, reseal_all
+
+    try:
+        count = reseal_all(db.engine_for(console.settings), cipher_from_environment())
+    except MissingSecretKey as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{_count(count, 'stored token')} sealed with the first key of CRM_SECRET_KEYS; "
+        "keys after it may now be removed."
+    )
 
 
 @cli.group("analytics")

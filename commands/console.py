@@ -22,6 +22,7 @@ from commands.dispatch import dispatch
 from commands.parser import ParseError, UnknownVerb, parse
 from commands.registry import spec_for
 from commands.verbs import Help
+from crm_core.private_files import create_private_file, write_private
 from reports.chat import render_message, render_text
 
 HISTORY = Path(os.environ.get("CRM_HISTORY", Path.home() / ".crm_history"))
@@ -136,10 +137,10 @@ def ask(
         if picture is None and not isinstance(answer.result, _PROBLEMS):
             raise click.ClickException(f"this answer has no chart; charts come with {CHARTS}")
         if picture is not None:
-            Path(chart).write_bytes(picture)
+            write_private(chart, picture)
     if isinstance(answer.result, results.ExportReady):  # the files go where the operator runs it
         for name, data in answer.result.files.items():
-            Path(name).write_bytes(data)
+            write_private(name, data)  # a customer's personal data: the operator's eyes only
     if as_json:
         click.echo(json.dumps(render_message(answer, shown_in), indent=2, ensure_ascii=False))
     elif backend is None:  # help: nobody to name
@@ -234,6 +235,7 @@ def _save_history() -> None:
         import readline
 
         readline.set_history_length(1000)
+        create_private_file(HISTORY)  # what was typed names customers: the user's eyes only
         readline.write_history_file(HISTORY)
     except (ImportError, OSError):
         pass

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import Session, create_engine
 
 from crm_core.errors import DatabaseGone
+from crm_core.private_files import create_private_file
 from crm_core.settings import Settings
 
 if TYPE_CHECKING:  # alembic loads only to migrate: importing it costs a tenth of a second
@@ -53,6 +54,7 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
         event.listen(engine, "connect", _sqlite_pragmas)
         path = _sqlite_file(engine)
         if path is not None:
+            create_private_file(path)  # 0600 before SQLite makes it 0644
             _SqliteFileGuard(path).watch(engine)
     else:
         engine = create_engine(

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from crm_core.log_redaction import masked_url
+
 DEFAULT_CONFIG = Path("app.yaml")
 _SECRET_KEY = re.compile(r"token|secret|password", re.IGNORECASE)
 
@@ -208,7 +210,10 @@ def _describe(exc: ValidationError, path: Path) -> str:
             lines.append(f"  {key}: unknown key; allowed here: {allowed}")
             continue
         message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"  {key}: {message} (got {error.get('input')!r})")
+        shown = error.get("input")
+        if isinstance(shown, str) and "://" in shown:
+            shown = masked_url(shown)
+        lines.append(f"  {key}: {message} (got {shown!r})")
     return "\n".join(lines)
 
 

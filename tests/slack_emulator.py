@@ -138,6 +138,10 @@ class SlackEmulator:
         self.tokens: set[str] = set()
         self.grants: dict[str, str] = {}  # OAuth code -> the team id oauth.v2.access installs
         self.installed: dict[str, str] = {}  # bot token handed out by oauth.v2.access -> team id
+        # Token rotation: when set, installs hand out bot tokens expiring after this many
+        # seconds with a refresh token (refresh token -> team id), as an app with rotation on.
+        self.rotating_seconds: int | None = None
+        self.refresh_tokens: dict[str, str] = {}
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes posted to its upload URL
         self.handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
@@ -581,14 +585,21 @@ class SlackEmulator:
     def _oauth_access(self, call: Call) -> dict[str, Any]:
         """oauth.v2.access: a code from `grants` (code -> team id) becomes a bot token for that
         workspace, accepted from then on (tokens) and known to auth.test (installed)."""
+        if call.args.get("grant_type") == "refresh_token":
+            return self._refresh(call)
         team_id = self.grants.pop(str(call.args.get("code")), None)
         if team_id is None:
             return {"ok": False, "error": "invalid_code"}
         token = f"xoxb-{team_id.lower()}-{self._next_id('')}"
+        rotation: dict[str, Any] = {}
+        if self.rotating_seconds is not None:
+            token = f"xoxe.{token}"
+            rotation = self._refreshable(team_id)
         with self._changed:
             self.installed[token] = team_id
             self.tokens.add(token)
         return {
+            **rotation,
             "ok": True,
             "access_token": token,
             "token_type": "bot",
@@ -599,6 +610,36 @@ class SlackEmulator:
             "enterprise": None,
             "is_enterprise_install": False,
             "authed_user": {"id": "U0INSTALLER"},
+        }
+
+    def _refreshable(self, team_id: str) -> dict[str, Any]:
+        refresh = f"xoxe-1-{team_id.lower()}-{self._next_id('')}"
+        with self._changed:
+            self.refresh_tokens[refresh] = team_id
+        return {"refresh_token": refresh, "expires_in": self.rotating_seconds}
+
+    def _refresh(self, call: Call) -> dict[str, Any]:
+        """oauth.v2.access with a refresh token: a new bot token and refresh token (the used
+        refresh token is spent)."""
+        with self._changed:
+            team_id = self.refresh_tokens.pop(str(call.args.get("refresh_token")), None)
+        if team_id is None:
+            return {"ok": False, "error": "invalid_refresh_token"}
+        token = f"xoxe.xoxb-{team_id.lower()}-{self._next_id('')}"
+        with self._changed:
+            self.installed[token] = team_id
+            self.tokens.add(token)
+        return {
+            **self._refreshable(team_id),
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": {"id": team_id, "name": f"Workspace {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
         }
 
     def _post_message(self, call: Call) -> dict[str, Any]:

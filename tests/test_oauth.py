@@ -3,48 +3,29 @@ own token, an uninstalled or never-installed workspace touching nothing."""
 
 from __future__ import annotations
 
-import re
 import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.slack_ids import INSTALL_PATH, REDIRECT_PATH
 from bot.workspaces import installation_store
 from crm_core.db import unit_of_work
 from crm_core.models import AlertSubscription, AuditEvent, Customer
 from tests.bot_server import running_bot
+from tests.oauth_install import drop_slack_tables, install, oauth_environment
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackSender
 
 
 @pytest.fixture
 def bot(engine: Engine, emulator: SlackEmulator, monkeypatch) -> Iterator[SlackSender]:
-    monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")
-    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-for-tests")
+    oauth_environment(monkeypatch)
+    drop_slack_tables(engine)
     with running_bot(engine, emulator) as sender:
         yield sender
-
-
-def get(url: str, cookie: str | None = None) -> tuple[int, str, str]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, response.read().decode(), response.headers.get("Set-Cookie", "")
-
-
-def install(bot: SlackSender, emulator: SlackEmulator, team_id: str) -> None:
-    base = bot.url.removesuffix("/slack/events")
-    status, page, cookie = get(base + INSTALL_PATH)
-    assert status == 200 and "slack.com/oauth/v2/authorize" in page
-    state = re.search(r"state=([\w-]+)", page)[1]
-    emulator.grants[f"code-{team_id}"] = team_id
-    status, page, _ = get(
-        f"{base}{REDIRECT_PATH}?code=code-{team_id}&state={state}", cookie.split(";")[0]
-    )
-    assert status == 200, page
+    drop_slack_tables(engine)  # not the CRM's tables: the migrations test compares those
 
 
 def customers(engine: Engine, team_id: str) -> list[str]:
