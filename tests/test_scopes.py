@@ -32,7 +32,7 @@ from bot.slack_ids import (
 )
 from crm_core.settings import AlertSettings, Settings
 from tests.bot_server import running_bot
-from tests.test_oauth import get
+from tests.oauth_install import drop_slack_tables, get, oauth_environment
 
 ROOT = Path(__file__).parent.parent
 SOURCES = ("bot", "commands", "reports", "crm_core")
@@ -208,11 +208,12 @@ def test_the_install_link_asks_for_the_manifests_scopes(
     engine, emulator, monkeypatch, check_history
 ):
     """The OAuth install (multi-workspace mode) asks Slack for exactly the manifest's scopes."""
-    monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")
-    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-for-tests")
+    oauth_environment(monkeypatch)
+    drop_slack_tables(engine)
     alerts = AlertSettings(check_history_after_timeout=check_history)
     with running_bot(engine, emulator, alerts=alerts) as bot:
         status, page, _ = get(bot.url.removesuffix(EVENTS_PATH) + INSTALL_PATH)
+    drop_slack_tables(engine)  # not the CRM's tables: the migrations test compares those
     assert status == 200
     link = urlsplit(html.unescape(re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page)[1]))
     asked = parse_qs(link.query)["scope"][0].split(",")
