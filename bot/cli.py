@@ -180,10 +180,13 @@ def alerts_run(ctx: click.Context, every: bool) -> None:
 def _settings(ctx: click.Context):
     """The settings of the `crm` group's --config (or CRM_CONFIG), as every subcommand reads
     them; a bad value is one clean error."""
+    from commands.permissions import check_security
     from crm_core.settings import SettingsError, load_settings
 
     try:
-        return load_settings(getattr(ctx.find_root().obj, "config", None))
+        settings = load_settings(getattr(ctx.find_root().obj, "config", None))
+        check_security(settings)
+        return settings
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -90,10 +90,13 @@ class Console:
 
     @cached_property
     def settings(self) -> Settings:
+        from commands.permissions import check_security
         from crm_core.settings import SettingsError, load_settings
 
         try:
-            return load_settings(self.config)
+            settings = load_settings(self.config)
+            check_security(settings)
+            return settings
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from None
 

@@ -110,3 +110,19 @@ def _cell(role: Role, access: Access) -> str:
     if access == "read" and role == "external":
         return "if in `external_verbs`"
     return "no"
+
+
+def check_security(settings: Settings) -> None:
+    """Refuse, at start-up, a `security.external_verbs` entry that names no verb or a verb
+    that changes something: a misspelt verb would otherwise be silently ignored, and a write
+    verb would look opened while the table keeps it closed."""
+    from crm_core.settings import SettingsError  # here: `crm ask help` needs no pydantic
+
+    wrong = [v for v in settings.security.external_verbs if ACCESS.get(v) not in ("read", "open")]
+    if wrong:
+        readable = ", ".join(v for v, access in ACCESS.items() if access == "read")
+        raise SettingsError(
+            f"security.external_verbs: {', '.join(repr(v) for v in wrong)} "
+            f"{'is' if len(wrong) == 1 else 'are'} not a read-only verb; "
+            f"external users may only be given read-only verbs: {readable}"
+        )

@@ -92,3 +92,13 @@ def test_demo_loads_cdnow_through_the_import_and_prints_a_tour(console):
     followups = console("ask", "followups @ben")
     assert followups.exit_code == 0 and "(Ben Okafor)" in followups.output
     assert "U0DEMOBEN" not in followups.output  # people by name, not by id
+
+
+@pytest.mark.parametrize("verb", ["forget", "custmer"])
+def test_external_verbs_naming_a_write_or_unknown_verb_stop_start_up(console, monkeypatch, verb):
+    monkeypatch.setenv("CRM_SECURITY__EXTERNAL_VERBS", f'["customer", "{verb}"]')
+    for args in (["ask", "clv"], ["manifest", "--socket-mode"]):  # the console's, the bot's
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert f"security.external_verbs: '{verb}' is not a read-only verb" in result.output
+        assert "'customer'" not in result.output and "customer, find" in result.output
