@@ -80,6 +80,7 @@ def serve(
             raise click.ClickException(
                 f"{name} is not set: copy it from your Slack app's settings (see the README)"
             )
+    server.prepare_database(settings)  # before the scheduler and the workers use it
     if scheduler:
         from bot.client import web_client
         from bot.scheduler import start_scheduler
