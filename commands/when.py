@@ -33,7 +33,10 @@ _WEEKDAYS = {
     "sunday": 6,
 }
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "hour": "hours", "minute": "minutes"}
-_TIME = re.compile(r"(?:\s*(?:at|@)\s*|\s+|^)(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$")
+# A run of spaces is entered at its first space only (look-behind): read once, not per space.
+_TIME = re.compile(
+    r"(?:(?<!\s)\s*(?:at|@)\s*|(?<!\s)\s+|^)(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$"
+)
 _IN = re.compile(
     r"^in\s+(?P<n>\d+|an?|one|two|three|four)\s+(?P<unit>day|week|month|hour|minute)s?$"
 )
