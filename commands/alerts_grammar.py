@@ -16,7 +16,7 @@ from crm_core.alerts.schedule import WEEKDAYS, parse_time
 # Slack turns a #channel picked from its list into <#C0123|name>; an id or #name typed by
 # hand is resolved by the handler (through the directory).
 _CHANNEL = re.compile(r"^<#[CG][A-Z0-9]+(?:\|[^>]*)?>$|^#\S+$|^[CG][A-Z0-9]{6,}$")
-_ID = re.compile(r"^#?(\d+)$")
+_ID = re.compile(r"^#?(\d{1,18})$")  # what a database integer holds
 _AMOUNT = re.compile(r"^[$€£]?(\d+(?:[.,]\d+)*)\s*([km])?$", re.I)
 _DAY_NAMES = {
     **{day: i for i, day in enumerate(WEEKDAYS)},
