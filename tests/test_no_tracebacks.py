@@ -36,6 +36,7 @@ ADMIN = "U0ADMIN01"
         ("alerts test 99999999999999999999999", "is not a subscription number"),
         ("alerts preview 99999999999999999999999", "is not a subscription number"),
         ("purchase acme 99999999999999999999999", "too large for an order"),
+        ("alerts subscribe daily min value " + "9" * 400, "is more than any customer is worth"),
     ],
 )
 def test_a_number_too_large_for_its_dates_or_ids_is_refused_with_a_way_forward(bot, line, said):
