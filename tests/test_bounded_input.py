@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.listeners.answering import chart_asked
 from commands.parser import _VERBS, ParseError, UnknownVerb, parse
 from commands.text_limit import TEXT_LIMIT
 from crm_core.customers import create_customer
@@ -180,6 +181,9 @@ def test_share_and_chart_are_read_from_text_within_the_limit(bot):
     bot.exec("add customer Acme")
     assert bot.ask("customer acme" + " " * 3000 + "share").share
     assert not bot.ask("customer acme" + " " * SLACK_MOST + "share").share  # refused whole
+    assert chart_asked("nps" + " " * 3000 + "chart") == ("nps", True)
+    too_long = "nps" + " " * SLACK_MOST + "chart"
+    assert chart_asked(too_long) == (too_long, False)  # left whole for dispatch to refuse
 
 
 def _dm(text: str, ts: str) -> dict:
