@@ -27,7 +27,9 @@ from commands.parser import _VERBS, ParseError, UnknownVerb, parse
 from commands.text_limit import TEXT_LIMIT
 from crm_core.customers import create_customer
 from crm_core.db import unit_of_work
+from reports import views
 from tests.bot_server import running_bot
+from tests.test_bot_views import submission
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("commands", "bot", "reports")
@@ -220,3 +222,14 @@ def test_help_is_answered_in_time_while_the_worst_direct_messages_are_handled(en
         answers = emulator.wait_for("chat.postMessage", count=2, timeout=10)
     texts = sorted(call.args["text"] for call in answers)
     assert any(f"that is {SLACK_MOST:,} characters" in text for text in texts), texts
+
+
+def test_a_note_over_the_limit_in_the_log_form_is_refused_next_to_the_field(engine, emulator):
+    with unit_of_work(engine) as session:
+        acme = create_customer(session, team_id="T1", name="Acme Corp").id
+    with running_bot(engine, emulator) as slack:
+        form = submission(acme, summary="x" * SLACK_MOST, day=None, view_id="V0LONG")
+        reply = slack.interaction(form)
+    assert reply.status == 200 and reply.json()["response_action"] == "errors"
+    said = reply.json()["errors"][views.SUMMARY_BLOCK]
+    assert f"{SLACK_MOST:,} characters" in said and f"at most {TEXT_LIMIT:,}" in said
