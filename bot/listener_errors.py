@@ -28,7 +28,7 @@ def on_unhandled_error(
 ) -> BoltResponse | None:
     """Bolt's global error handler (App.error): log, answer, and never a 500."""
     kind = body.get("type") or ("slash_command" if "command" in body else "request")
-    logger.error("a %s listener failed", kind, exc_info=(type(error), error, error.__traceback__))
+    logger.error("a listener failed on a %s", kind, exc_info=error)
     if response is not None and "command" in body:  # not acknowledged yet: say it in the ack
         return _ephemeral(SOMETHING_WENT_WRONG)
     _tell(body, respond, client)
