@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.alert_runner import AlertRunner
 from bot.identity import SlackUsers
+from bot.listener_errors import on_unhandled_error
 from bot.listeners import alert_buttons, buttons, home, log_modal, mentions, slash, uninstall
 from bot.slack_ids import bot_scopes
 from bot.slack_side import BotSlackSide
@@ -84,4 +85,5 @@ def build_app(
     alert_buttons.register(app, context)
     home.register(app, context)
     log_modal.register(app, context)
+    app.error(on_unhandled_error)  # a short answer and a log line, never a 500
     return app

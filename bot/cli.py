@@ -82,6 +82,7 @@ def serve(
             )
     if multi_workspace():  # the tokens in the database are sealed with CRM_SECRET_KEYS
         _need_secret_keys()
+    server.prepare_database(settings)  # before the scheduler and the workers use it
     if scheduler:
         from bot.client import web_client
         from bot.scheduler import start_scheduler

@@ -52,6 +52,16 @@ def keep_freed_memory() -> bool:
     )
 
 
+def prepare_database(settings: Settings) -> None:
+    """Create or migrate the schema once, in this process, before any worker is forked.
+
+    Workers that each found a new database empty would race to create it; forked after
+    this, they inherit the opened engine and find the schema current. Its connections are
+    closed here: a worker opens its own.
+    """
+    db.engine_for(settings).dispose()
+
+
 def make_wsgi(settings: Settings):
     """The WSGI application for these settings (tokens and secret from the environment)."""
     app = build_app(settings, client=web_client())
@@ -89,6 +99,7 @@ def serve_http(settings: Settings, *, host: str, port: int, workers: int, thread
         "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(L)ss',
     }
     keep_freed_memory()
+    prepare_database(settings)
     _Gunicorn(settings, options).run()
 
 

@@ -16,7 +16,7 @@ from crm_core.alerts.schedule import WEEKDAYS, parse_time
 # Slack turns a #channel picked from its list into <#C0123|name>; an id or #name typed by
 # hand is resolved by the handler (through the directory).
 _CHANNEL = re.compile(r"^<#[CG][A-Z0-9]+(?:\|[^>]*)?>$|^#\S+$|^[CG][A-Z0-9]{6,}$")
-_ID = re.compile(r"^#?(\d+)$")
+_ID = re.compile(r"^#?(\d{1,18})$")  # what a database integer holds
 _AMOUNT = re.compile(r"^[$€£]?(\d+(?:[.,]\d+)*)\s*([km])?$", re.I)
 _DAY_NAMES = {
     **{day: i for i, day in enumerate(WEEKDAYS)},
@@ -27,6 +27,8 @@ _DAY_NAMES = {
         )
     },
 }
+# As purchases: amounts stay under a trillion.
+MOST_MIN_VALUE = 1_000_000_000_000
 _KEYWORDS = ("daily", "weekdays", "weekly", "every", "at", "min", "owner", "segment", "quiet")
 
 
@@ -154,4 +156,11 @@ def _amount(text: str) -> float:
             "e.g. min value 500 or min value 2.5k",
         )
     number = float(match[1].replace(",", ""))
-    return number * {"k": 1_000, "m": 1_000_000}.get((match[2] or "").lower(), 1)
+    value = number * {"k": 1_000, "m": 1_000_000}.get((match[2] or "").lower(), 1)
+    if value >= MOST_MIN_VALUE:  # many digits would read as infinity
+        raise AlertsParseError(
+            "alerts subscribe",
+            f"{text!r} is more than any customer is worth; the minimum value at risk stays "
+            f"under {MOST_MIN_VALUE:,.0f}, e.g. min value 500",
+        )
+    return value

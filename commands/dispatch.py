@@ -26,14 +26,18 @@ from commands.registry import (
 )
 from commands.request import Request
 from commands.results import Answer, Choice, DidYouMean, NotFound, Problem, Result
+from commands.text_limit import too_long
 from crm_core.errors import AmbiguousCustomer, CrmError, CustomerNotFound, DatabaseGone
 
 logger = logging.getLogger(__name__)
-_SHARE = re.compile(r"(?:^share\s+|\s+share$)", re.I)
+# A run of spaces is entered at its first space only (look-behind), so it is read once.
+_SHARE = re.compile(r"(?:^share\s+|(?<!\s)\s+share$)", re.I)
 
 
 def dispatch(text: str, actor: Actor, backend: Backend) -> Answer:
     """Run one line of chat for `actor` and say what happened."""
+    if problem := too_long(text):  # before any pattern reads the text
+        return Answer(Problem(problem), shown_at=actor.now)
     share = bool(_SHARE.search(text.strip()))
     if share:
         text = _SHARE.sub("", text.strip(), count=1)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from commands import phrases, when_phrases
 from commands.alerts_grammar import AlertsParseError, parse_alerts
 from commands.directory_grammar import DirectoryParseError, parse_directory
+from commands.text_limit import too_long
 from commands.verbs import (
     AddContact,
     AddCustomer,
@@ -42,7 +43,6 @@ from commands.verbs import (
     Undo,
 )
 
-TEXT_LIMIT = 4_000
 KINDS = ("call", "meeting", "email", "note", "other")
 _KIND_WORDS = {
     "calls": "call",
@@ -53,14 +53,16 @@ _KIND_WORDS = {
 }
 # Between the customer and the summary: a colon or a dash. Without one, the handler finds
 # where a customer's exact name ends ("acme yesterday about pricing").
-_SEPARATOR = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
+_SEPARATOR = re.compile(r"(?<!\s)\s*(?::|\s[-–—]\s)\s*")
 _WITH = re.compile(r"^(?:with|w/|for|about|to|on)(?:\s+|(?<=/))", re.I)
 _FOLLOW_UP = re.compile(
-    r"(?:^|[\s,;.]+)(?:follow[\s-]?up|f/u|remind me)(?:\s+(?:on|by))?\s+(?P<when>.+)$", re.I
+    r"(?:^|(?<![\s,;.])[\s,;.]+)(?:follow[\s-]?up|f/u|remind me)(?:\s+(?:on|by))?\s+"
+    r"(?P<when>.+)$",
+    re.I,
 )
-_SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)([^|>]+)(?:\|([^>]+))?>")
+_SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)([^|<>]++)(?:\|([^<>]++))?>")
 _NPS_SUMMARY = re.compile(r"^\s*$|^(?:last|this|previous|by|for|over|in|summary|trend)\b", re.I)
-_AS_NEW = re.compile(r"\s+as\s+(?:a\s+)?new(?:\s+(?:customer|company|one))?(?=\s)", re.I)
+_AS_NEW = re.compile(r"(?<!\s)\s+as\s+(?:a\s+)?new(?:\s+(?:customer|company|one))?(?=\s)", re.I)
 # What a reminder is for: the word before the customer's name.
 _TO_DO_WORDS = (
     "call", "phone", "ring", "email", "mail", "write to", "text", "message", "ping", "meet",
@@ -107,10 +109,8 @@ def clean(text: str) -> str:
 def parse(text: str) -> Command:
     """Turn one line into a command. Empty text means help. A natural phrasing of the phrase
     table (commands.phrases) is read as the command it stands for."""
-    if len(text) > TEXT_LIMIT:
-        raise ParseError(
-            None, f"that is {len(text):,} characters; a command can be at most {TEXT_LIMIT:,}"
-        )
+    if problem := too_long(text):  # first: no pattern reads more than the limit
+        raise ParseError(None, problem)
     text = clean(text)
     if not text:
         return Help()
@@ -240,7 +240,8 @@ def _log(rest: str) -> LogInteraction:
     parts = _SEPARATOR.split(body, maxsplit=1)
     if len(parts) == 2:
         customer, summary = parts[0].strip(), parts[1].strip()
-        customer = re.sub(r"\s+(?:re|about|regarding)$", "", customer, flags=re.I)  # "re: demo"
+        # "re: demo"
+        customer = re.sub(r"(?<!\s)\s+(?:re|about|regarding)$", "", customer, flags=re.I)
         from_name = False
         if occurred is None:
             customer, occurred = when_phrases.trailing_past(customer)
@@ -285,9 +286,19 @@ def _remind(rest: str) -> Remind:
     return Remind(action[1].lower(), name, when)
 
 
-def _keywords(text: str, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+def _keyword_pattern(*names: str) -> re.Pattern[str]:
+    """The words that start a field, standing alone; a run of spaces is entered at its first
+    space only (the look-behind), so splitting at them reads the line once."""
+    return re.compile(r"(?<!\s)\s+(" + "|".join(names) + r")\s+", re.I)
+
+
+_CUSTOMER_FIELDS = _keyword_pattern("email", "owner", "segment")
+_CONTACT_FIELDS = _keyword_pattern("email", "phone", "role")
+_FILTERS = _keyword_pattern("segment", "owner")
+
+
+def _keywords(text: str, pattern: re.Pattern[str]) -> tuple[str, dict[str, str]]:
     """Split "Acme email a@b.com owner @jo" into ("Acme", {"email": ..., "owner": ...})."""
-    pattern = re.compile(r"\s+(" + "|".join(names) + r")\s+", re.I)
     pieces = pattern.split(" " + text + " ")
     head = pieces[0].strip()
     found = {}
@@ -301,7 +312,7 @@ def _add(rest: str) -> AddCustomer | AddContact:
     what = what.lower()
     if what in ("customer", "client", "account", "company"):
         body, as_new = _AS_NEW.subn(" ", f" {body} ")
-        name, extra = _keywords(body.strip(), ("email", "owner", "segment"))
+        name, extra = _keywords(body.strip(), _CUSTOMER_FIELDS)
         if not name:
             raise ParseError(
                 "add customer", "give the customer a name, e.g. add customer Acme Corp"
@@ -313,7 +324,7 @@ def _add(rest: str) -> AddCustomer | AddContact:
         name, _, tail = body.partition(" to ")
         if not name.strip() or not tail.strip():
             raise ParseError("add contact", "say who and where, e.g. add contact Jane Roe to Acme")
-        customer, extra = _keywords(tail, ("email", "phone", "role"))
+        customer, extra = _keywords(tail, _CONTACT_FIELDS)
         return AddContact(
             name.strip(), customer, extra.get("email"), extra.get("phone"), extra.get("role")
         )
@@ -322,7 +333,7 @@ def _add(rest: str) -> AddCustomer | AddContact:
 
 def _purchase(rest: str) -> RecordPurchase:
     body, on = rest.strip(), None
-    dated = re.search(r"\s+on\s+(?P<when>.+)$", body, re.I)
+    dated = re.search(r"(?<!\s)\s+on\s+(?P<when>.+)$", body, re.I)
     if dated:
         body, on = body[: dated.start()].strip(), dated["when"].strip()
     words = body.split()
@@ -379,6 +390,9 @@ def _top(text: str, verb: str) -> tuple[int, str]:
 
 
 _CLV_CHECK = re.compile(r"^check(?:\s+(?:holdout\s+)?(?P<weeks>\S+)(?:\s+weeks?)?)?\s*$", re.I)
+# The longest holdout and audit window the dates can hold with room to spare: ten years.
+MOST_HOLDOUT_WEEKS = 520
+MOST_AUDIT_DAYS = 3650
 
 
 def _clv(rest: str) -> ShowClv | CheckClvModels:
@@ -389,9 +403,15 @@ def _clv(rest: str) -> ShowClv | CheckClvModels:
             raise ParseError(
                 "clv check", f"{rest.strip()!r}: use clv check, or clv check holdout 26 weeks"
             )
+        if weeks is not None and int(weeks) > MOST_HOLDOUT_WEEKS:
+            raise ParseError(
+                "clv check",
+                f"the holdout can be at most {MOST_HOLDOUT_WEEKS} weeks (not {weeks}); "
+                "try `clv check holdout 26 weeks`",
+            )
         return CheckClvModels(int(weeks) if weeks else None)
     top, rest = _top(rest.strip(), "clv")
-    head, extra = _keywords(rest, ("segment", "owner"))
+    head, extra = _keywords(rest, _FILTERS)
     if head and (extra or top != 10):
         raise ParseError(
             "clv", f"{head!r} is not a filter; use clv top N segment <segment> owner @user"
@@ -418,7 +438,7 @@ def _churn(rest: str) -> ShowChurnRisk | ShowChurnRate:
             )
         return ShowChurnRate(period)  # type: ignore[arg-type]
     top, rest = _top(rest.strip(), "churn")
-    head, extra = _keywords(rest, ("owner", "segment"))
+    head, extra = _keywords(rest, _FILTERS)
     if head:
         raise ParseError(
             "churn",
@@ -472,12 +492,23 @@ def _days(rest: str, verb: str) -> int:
     text = rest.strip().lower()
     if not text:
         return 7
-    match = re.fullmatch(r"(?:last\s+)?(\d+)?\s*(day|week|month)s?", text)
+    match = _PERIOD.fullmatch(text)
     if not match:
         raise ParseError(
             verb, f"{rest.strip()!r} is not a period; write e.g. last 7 days or last 2 weeks"
         )
-    return int(match[1] or 1) * {"day": 1, "week": 7, "month": 30}[match[2]]
+    days = int(match[1] or 1) * {"day": 1, "week": 7, "month": 30}[match[2]]
+    if not 1 <= days <= MOST_AUDIT_DAYS:
+        raise ParseError(
+            verb,
+            f"{verb} looks back at least 1 day and at most {MOST_AUDIT_DAYS:,} days "
+            f"({rest.strip()!r} is {days:,}); try `{verb} last 90 days`",
+        )
+    return days
+
+
+# Anchored, with possessive runs: "last" and 40,000 spaces is read once, not once per split.
+_PERIOD = re.compile(r"^(?:last\s++)?(\d++)?\s*+(day|week|month)s?$")
 
 
 def _retention(rest: str) -> ShowRetention:

@@ -6,6 +6,10 @@ or "please" and a leading "please", "can you" are dropped first), the command it
 and the parts added when a group matched. Its examples are its tests: tests/test_phrases.py
 rewrites every one and runs what it becomes.
 
+The line comes cleaned, one space between words, so a pattern writes a space as " ", never
+`\\s+`: a name matched as little as possible followed by `\\s+` would read a long run of
+spaces once from every space in it (tests/test_bounded_input.py times every pattern).
+
 To teach the CRM a new phrasing, add a Phrase with at least one example. Keep patterns
 specific: a phrase is tried before the commands, so it must never match a command as typed.
 Phrases whose pattern begins with free text (a customer's name) are only tried when the
@@ -20,15 +24,17 @@ from dataclasses import dataclass, field
 
 # A customer's name, as far as a phrase can tell: anything, matched as little as possible.
 _NAME = r"(?P<customer>.+?)"
-_COUNT = r"(?:(?P<top>\d{1,3})\s+)?"
+_COUNT = r"(?:(?P<top>\d{1,3}) )?"
 _CUSTOMERS = r"(?:customers|clients|accounts)"
 _SEGMENT = (
-    r"(?:\s+(?:in|from|of)\s+(?:the\s+)?(?:segment\s+)?(?P<segment>[\w &-]+?)"
-    r"(?:\s+segment)?)?"
+    r"(?: (?:in|from|of) (?:the )?(?:segment )?(?P<segment>[\w &-]+?)"
+    r"(?: segment)?)?"
 )
-_AMOUNT = r"(?P<amount>(?:[a-z]{3}\s?)?[-+]?[$€£]?\s?\d[\d.,]*(?:\s?[a-z]{3})?)"
-_POLITE_START = re.compile(r"^(?:please|pls|can you|could you|would you|hey crm,?)\s+", re.I)
-_POLITE_END = re.compile(r"(?:[\s,]+please)?[\s?.!]*$", re.I)
+_AMOUNT = r"(?P<amount>(?:[a-z]{3} ?)?[-+]?[$€£]? ?\d[\d.,]*(?: ?[a-z]{3})?)"
+_POLITE_START = re.compile(r"^(?:please|pls|can you|could you|would you|hey crm,?) ", re.I)
+# A run of these characters is entered at its first one only (the look-behinds), so a line
+# of 4,000 spaces or commas is read once, not once from every character in it.
+_POLITE_END = re.compile(r"(?:(?<![ ,])[ ,]+please)?(?<![ ?.!])[ ?.!]*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -69,9 +75,9 @@ class _Defaults(dict):
 PHRASES: tuple[Phrase, ...] = (
     # -- numbers first: "how is our nps" is a score, not a customer called "our nps" --------
     Phrase(
-        r"(?:what(?:'s|’s| is)\s+|how(?:'s|’s| is)\s+|show(?: me)?\s+)?(?:our\s+|the\s+)?"
-        r"(?:nps|net promoter score)(?:\s+score)?"
-        r"(?P<rest>(?:\s+(?:this|last|previous|by|over|for|in)\b.*)?)",
+        r"(?:what(?:'s|’s| is) |how(?:'s|’s| is) |show(?: me)? )?(?:our |the )?"
+        r"(?:nps|net promoter score)(?: score)?"
+        r"(?P<rest>(?: (?:this|last|previous|by|over|for|in)\b.*)?)",
         "nps {rest}",
         (
             ("what's our nps", "nps"),
@@ -81,14 +87,14 @@ PHRASES: tuple[Phrase, ...] = (
         ),
     ),
     Phrase(
-        r"(?:what(?:'s|’s| is)\s+|show(?: me)?\s+)?(?:our\s+|the\s+)?"
-        r"(?P<period>monthly|quarterly)\s+churn(?:\s+rate)?",
+        r"(?:what(?:'s|’s| is) |show(?: me)? )?(?:our |the )?"
+        r"(?P<period>monthly|quarterly) churn(?: rate)?",
         "churn rate by {period}",
         (("what's our quarterly churn rate", "churn rate by quarterly"),),
     ),
     Phrase(
-        r"(?:what(?:'s|’s| is)\s+|show(?: me)?\s+)?(?:our\s+|the\s+)?churn\s+rates?"
-        r"(?:\s+(?:by|per|this|each)\s+(?P<period>month|quarter))?",
+        r"(?:what(?:'s|’s| is) |show(?: me)? )?(?:our |the )?churn rates?"
+        r"(?: (?:by|per|this|each) (?P<period>month|quarter))?",
         "churn rate",
         (
             ("what is our churn rate", "churn rate"),
@@ -97,8 +103,8 @@ PHRASES: tuple[Phrase, ...] = (
         {"period": " by {}"},
     ),
     Phrase(
-        r"(?:show(?: me)?\s+|what(?:'s|’s| is)\s+)?(?:the\s+)?churn\s+(?:for|in|of)\s+"
-        r"(?:the\s+)?(?:segment\s+)?(?P<segment>[\w &-]+?)(?:\s+segment)?",
+        r"(?:show(?: me)? |what(?:'s|’s| is) )?(?:the )?churn (?:for|in|of) "
+        r"(?:the )?(?:segment )?(?P<segment>[\w &-]+?)(?: segment)?",
         "churn segment {segment}",
         (
             ("show churn for enterprise", "churn segment enterprise"),
@@ -106,9 +112,9 @@ PHRASES: tuple[Phrase, ...] = (
         ),
     ),
     Phrase(
-        rf"(?:show(?: me)?\s+|list\s+)?"
-        rf"(?:my\s+(?:{_CUSTOMERS}\s+at[- ]risk|at[- ]risk\s+{_CUSTOMERS})"
-        rf"|(?:{_CUSTOMERS}|who(?:'s|’s| is| are))\s+at[- ]risk\s+(?:owned by|of)\s+(?:me|myself))",
+        rf"(?:show(?: me)? |list )?"
+        rf"(?:my (?:{_CUSTOMERS} at[- ]risk|at[- ]risk {_CUSTOMERS})"
+        rf"|(?:{_CUSTOMERS}|who(?:'s|’s| is| are)) at[- ]risk (?:owned by|of) (?:me|myself))",
         "churn owner me",
         (
             ("customers at risk owned by me", "churn owner me"),
@@ -117,9 +123,9 @@ PHRASES: tuple[Phrase, ...] = (
         ),
     ),
     Phrase(
-        rf"(?:show(?: me)?\s+|list\s+)?(?:{_CUSTOMERS}|who(?:'s|’s| is| are))"
-        r"\s+(?:is\s+)?at[- ]risk"
-        r"(?:\s+(?:owned by|of)\s+(?P<owner>\S+(?:\s\S+)?))?" + _SEGMENT,
+        rf"(?:show(?: me)? |list )?(?:{_CUSTOMERS}|who(?:'s|’s| is| are))"
+        r" (?:is )?at[- ]risk"
+        r"(?: (?:owned by|of) (?P<owner>\S+(?: \S+)?))?" + _SEGMENT,
         "churn",
         (
             ("customers at risk", "churn"),
@@ -130,15 +136,15 @@ PHRASES: tuple[Phrase, ...] = (
         {"owner": " owner {}", "segment": " segment {}"},
     ),
     Phrase(
-        r"who(?:'s|’s| is| are)\s+(?:slipping away|churning|likely to churn|about to churn|"
+        r"who(?:'s|’s| is| are) (?:slipping away|churning|likely to churn|about to churn|"
         r"going cold)",
         "churn",
         (("who is slipping away", "churn"), ("who's likely to churn", "churn")),
     ),
     # -- the most valuable customers ----------------------------------------------------------
     Phrase(
-        rf"(?:who are\s+|show(?: me)?\s+|list\s+|what are\s+)?my\s+(?:top|best|most valuable|"
-        rf"biggest)\s+{_COUNT}{_CUSTOMERS}",
+        rf"(?:who are |show(?: me)? |list |what are )?my (?:top|best|most valuable|"
+        rf"biggest) {_COUNT}{_CUSTOMERS}",
         "clv top {top} owner me",
         (
             ("who are my top customers", "clv top 10 owner me"),
@@ -147,8 +153,8 @@ PHRASES: tuple[Phrase, ...] = (
         defaults={"top": "10"},
     ),
     Phrase(
-        rf"(?:who are\s+|show(?: me)?\s+|list\s+|what are\s+)?(?:our\s+|the\s+)?(?:top|best|"
-        rf"most valuable|biggest)\s+{_COUNT}{_CUSTOMERS}" + _SEGMENT,
+        rf"(?:who are |show(?: me)? |list |what are )?(?:our |the )?(?:top|best|"
+        rf"most valuable|biggest) {_COUNT}{_CUSTOMERS}" + _SEGMENT,
         "clv top {top}",
         (
             ("who are our best customers", "clv top 10"),
@@ -159,20 +165,20 @@ PHRASES: tuple[Phrase, ...] = (
         defaults={"top": "10"},
     ),
     Phrase(
-        rf"(?:what(?:'s|’s| is)|how much is)\s+{_NAME}\s+worth",
+        rf"(?:what(?:'s|’s| is)|how much is) {_NAME} worth",
         "clv {customer}",
         (("what is acme worth", "clv acme"), ("how much is Globex Corp worth", "clv Globex Corp")),
     ),
     Phrase(
-        rf"(?:the\s+)?(?:lifetime value|ltv|clv|customer lifetime value)\s+(?:of|for)\s+{_NAME}",
+        rf"(?:the )?(?:lifetime value|ltv|clv|customer lifetime value) (?:of|for) {_NAME}",
         "clv {customer}",
         (("lifetime value of acme", "clv acme"),),
     ),
     # -- follow-ups ---------------------------------------------------------------------------
     Phrase(
-        r"(?:what(?:'s|’s| is)\s+(?:due|on my plate|on my list)|what do i (?:need|have) to do|"
-        r"(?:show(?: me)?\s+)?my (?:follow[- ]?ups|to-?dos|tasks))"
-        r"(?P<today>\s+today|\s+for today)?",
+        r"(?:what(?:'s|’s| is) (?:due|on my plate|on my list)|what do i (?:need|have) to do|"
+        r"(?:show(?: me)? )?my (?:follow[- ]?ups|to-?dos|tasks))"
+        r"(?P<today> today| for today)?",
         "followups",
         (
             ("what's due today", "followups today"),
@@ -183,17 +189,17 @@ PHRASES: tuple[Phrase, ...] = (
         {"today": " today"},
     ),
     Phrase(
-        r"(?:what(?:'s|’s| is)|anything|show(?: me)?(?: what's)?)\s+overdue",
+        r"(?:what(?:'s|’s| is)|anything|show(?: me)?(?: what's)?) overdue",
         "followups overdue",
         (("what's overdue", "followups overdue"), ("anything overdue?", "followups overdue")),
     ),
     Phrase(
-        rf"mark\s+{_NAME}\s+(?:as\s+)?done",
+        rf"mark {_NAME} (?:as )?done",
         "done {customer}",
         (("mark acme as done", "done acme"),),
     ),
     Phrase(
-        rf"(?:i'?m\s+)?(?:done|finished) with\s+(?:the\s+follow[- ]?up\s+(?:for|with)\s+)?{_NAME}",
+        rf"(?:i'?m )?(?:done|finished) with (?:the follow[- ]?up (?:for|with) )?{_NAME}",
         "done {customer}",
         (
             ("done with globex", "done globex"),
@@ -202,8 +208,8 @@ PHRASES: tuple[Phrase, ...] = (
     ),
     # -- logging, as people say it ------------------------------------------------------------
     Phrase(
-        r"(?:i\s+)?(?:just\s+)?(?:called|phoned|rang|spoke (?:to|with)|talked (?:to|with)|"
-        r"had a (?:call|chat) with|got off the phone with)\s+(?P<rest>.+)",
+        r"(?:i )?(?:just )?(?:called|phoned|rang|spoke (?:to|with)|talked (?:to|with)|"
+        r"had a (?:call|chat) with|got off the phone with) (?P<rest>.+)",
         "log call with {rest}",
         (
             ("called acme corp, talked pricing", "log call with acme corp, talked pricing"),
@@ -220,20 +226,20 @@ PHRASES: tuple[Phrase, ...] = (
         ),
     ),
     Phrase(
-        r"(?:i\s+)?(?:just\s+)?(?:met|had a meeting|met up)\s+with\s+(?P<rest>.+)",
+        r"(?:i )?(?:just )?(?:met|had a meeting|met up) with (?P<rest>.+)",
         "log meeting with {rest}",
         (("met with acme: demo went well", "log meeting with acme: demo went well"),),
     ),
     Phrase(
-        r"(?:i\s+)?(?:just\s+)?(?:emailed|e-mailed|mailed|wrote to|sent an email to)"
-        r"\s+(?P<rest>.+)",
+        r"(?:i )?(?:just )?(?:emailed|e-mailed|mailed|wrote to|sent an email to)"
+        r" (?P<rest>.+)",
         "log email with {rest}",
         (("emailed acme about the quote", "log email with acme about the quote"),),
     ),
     # -- orders -------------------------------------------------------------------------------
     Phrase(
-        rf"{_NAME}\s+(?:bought|paid|ordered|purchased|spent)\s+(?:for\s+)?{_AMOUNT}"
-        r"(?:\s+(?:on|last)\s+(?P<on>.+))?",
+        rf"{_NAME} (?:bought|paid|ordered|purchased|spent) (?:for )?{_AMOUNT}"
+        r"(?: (?:on|last) (?P<on>.+))?",
         "purchase {customer} {amount}",
         (
             ("acme bought $1,200", "purchase acme $1,200"),
@@ -243,36 +249,36 @@ PHRASES: tuple[Phrase, ...] = (
         free_start=True,
     ),
     Phrase(
-        rf"(?:we\s+)?sold\s+{_AMOUNT}\s+(?:worth\s+)?to\s+{_NAME}",
+        rf"(?:we )?sold {_AMOUNT} (?:worth )?to {_NAME}",
         "purchase {customer} {amount}",
         (("sold $500 to globex", "purchase globex $500"),),
     ),
     Phrase(
-        rf"(?:we\s+)?sold\s+(?:to\s+)?{_NAME}\s+{_AMOUNT}",
+        rf"(?:we )?sold (?:to )?{_NAME} {_AMOUNT}",
         "purchase {customer} {amount}",
         (("sold acme 1200", "purchase acme 1200"),),
     ),
     Phrase(
-        rf"(?:refund(?:ed)?|gave)\s+{_NAME}\s+(?:a\s+refund\s+of\s+)?[$€£]?(?P<amount>\d[\d.,]*)",
+        rf"(?:refund(?:ed)?|gave) {_NAME} (?:a refund of )?[$€£]?(?P<amount>\d[\d.,]*)",
         "purchase {customer} -{amount}",
         (("refund acme 50", "purchase acme -50"), ("refunded Globex $20", "purchase Globex -20")),
     ),
     # -- customers ----------------------------------------------------------------------------
     Phrase(
-        r"(?:new|create(?: a)?(?: new)?)\s+(?:customer|client|account|company)[:\s]+(?P<rest>.+)",
+        r"(?:new|create(?: a)?(?: new)?) (?:customer|client|account|company)[: ]+(?P<rest>.+)",
         "add customer {rest}",
         (("new customer Initech", "add customer Initech"),),
     ),
     Phrase(
         r"(?:search for|look for|find (?:the )?(?:customers?|clients?) (?:named|called)|who is)"
-        r"\s+(?P<text>.+)",
+        r" (?P<text>.+)",
         "find {text}",
         (("who is Jane Roe", "find Jane Roe"), ("search for acme", "find acme")),
     ),
     Phrase(
-        r"how(?:'s|’s| is| are)\s+(?:things (?:with|at)\s+)?"
+        r"how(?:'s|’s| is| are) (?:things (?:with|at) )?"
         rf"(?!(?:our|the|my|we|it|this|that|many|much|churn|retention|nps)\b){_NAME}"
-        r"(?:\s+doing)?",
+        r"(?: doing)?",
         "customer {customer}",
         (
             ("how is acme doing", "customer acme"),
@@ -282,37 +288,37 @@ PHRASES: tuple[Phrase, ...] = (
         ),
     ),
     Phrase(
-        rf"(?:tell me about|what do we know about|pull up|bring up|open)\s+{_NAME}",
+        rf"(?:tell me about|what do we know about|pull up|bring up|open) {_NAME}",
         "customer {customer}",
         (("tell me about acme", "customer acme"), ("pull up Globex", "customer Globex")),
     ),
     Phrase(
-        rf"show me\s+(?!(?:churn|clv|nps|retention|segments|pareto|cac|follow|alerts|audit|"
+        rf"show me (?!(?:churn|clv|nps|retention|segments|pareto|cac|follow|alerts|audit|"
         rf"my|our|the|top|who|what)\b){_NAME}",
         "customer {customer}",
         (("show me acme", "customer acme"),),
     ),
     # -- reports ------------------------------------------------------------------------------
     Phrase(
-        r"show(?: me)?\s+(?:the\s+|our\s+)?(?P<what>churn|clv|retention|segments|pareto|cac|"
+        r"show(?: me)? (?:the |our )?(?P<what>churn|clv|retention|segments|pareto|cac|"
         r"followups|follow-ups|alerts|audit)\b(?P<rest>.*)",
         "{what} {rest}",
         (("show segments", "segments"), ("show me the churn top 5", "churn top 5")),
     ),
     Phrase(
-        r"(?:rfm|customer segments|segment breakdown|segmentation)(?:\s+analysis)?",
+        r"(?:rfm|customer segments|segment breakdown|segmentation)(?: analysis)?",
         "segments",
         (("segment breakdown", "segments"),),
     ),
     Phrase(
-        r"(?:80/20|eighty[- ]twenty|pareto)(?:\s+(?:rule|split|analysis))?"
+        r"(?:80/20|eighty[- ]twenty|pareto)(?: (?:rule|split|analysis))?"
         r"|who brings (?:in )?80% of (?:the )?revenue",
         "pareto",
         (("80/20", "pareto"), ("who brings 80% of revenue", "pareto")),
     ),
     Phrase(
-        r"(?:what(?:'s|’s| is)\s+)?(?:our\s+|the\s+)?(?:customer\s+)?acquisition cost(?:s)?"
-        r"(?:\s+by channel)?|cost (?:to|of) acquir(?:e|ing) (?:a )?customers?",
+        r"(?:what(?:'s|’s| is) )?(?:our |the )?(?:customer )?acquisition cost(?:s)?"
+        r"(?: by channel)?|cost (?:to|of) acquir(?:e|ing) (?:a )?customers?",
         "cac",
         (("what's our customer acquisition cost", "cac"),),
     ),
@@ -322,7 +328,7 @@ PHRASES: tuple[Phrase, ...] = (
         (("cohort analysis", "retention cohorts"),),
     ),
     Phrase(
-        r"(?:what(?:'s|’s| is)\s+|how(?:'s|’s| is)\s+)(?:our\s+|the\s+)?retention(?:\s+rate)?",
+        r"(?:what(?:'s|’s| is) |how(?:'s|’s| is) )(?:our |the )?retention(?: rate)?",
         "retention",
         (("what's our retention rate", "retention"),),
     ),
@@ -333,7 +339,7 @@ PHRASES: tuple[Phrase, ...] = (
         (("oops", "undo"), ("scratch that", "undo")),
     ),
     Phrase(
-        r"(?:send|post)\s+(?:the\s+)?(?:churn\s+)?(?:digest|alerts?)\s+to\s+(?P<channel>\S+)(?P<rest>.*)",
+        r"(?:send|post) (?:the )?(?:churn )?(?:digest|alerts?) to (?P<channel>\S+)(?P<rest>.*)",
         "alerts subscribe {channel} {rest}",
         (
             (

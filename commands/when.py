@@ -11,6 +11,8 @@ from dateutil.relativedelta import relativedelta
 from crm_core.errors import InvalidInput
 
 DEFAULT_TIME = time(9, 0)
+# How far ahead "in N days|weeks|months" may reach.
+NEWEST_YEARS = 10
 EXAMPLES = "tomorrow, next tue, in 2 weeks, friday 3pm, 12/03 or Dec 3"
 _WEEKDAYS = {
     "mon": 0,
@@ -33,7 +35,10 @@ _WEEKDAYS = {
     "sunday": 6,
 }
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "hour": "hours", "minute": "minutes"}
-_TIME = re.compile(r"(?:\s*(?:at|@)\s*|\s+|^)(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$")
+# A run of spaces is entered at its first space only (look-behind): read once, not per space.
+_TIME = re.compile(
+    r"(?:(?<!\s)\s*(?:at|@)\s*|(?<!\s)\s+|^)(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$"
+)
 _IN = re.compile(
     r"^in\s+(?P<n>\d+|an?|one|two|three|four)\s+(?P<unit>day|week|month|hour|minute)s?$"
 )
@@ -54,11 +59,7 @@ def parse_when(text: str, *, now: datetime, prefer_future: bool = True) -> datet
     today = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     relative = _IN.match(raw)
     if relative:
-        amount = _NUMBERS.get(relative["n"]) or int(relative["n"])
-        delta = relativedelta(**{_UNITS[relative["unit"]]: amount})
-        if relative["unit"] in ("hour", "minute"):
-            return local_now + delta
-        return _at(today + delta, DEFAULT_TIME)
+        return _ahead(text, relative, local_now, today)
     day_part, clock = _split_time(raw)
     day = _named_day(day_part, today)
     if day is not None:
@@ -71,6 +72,22 @@ def parse_when(text: str, *, now: datetime, prefer_future: bool = True) -> datet
     if prefer_future and value < today and not _YEAR.search(raw):
         value = value + relativedelta(years=1)
     return value
+
+
+def _ahead(text: str, relative: re.Match, now: datetime, today: datetime) -> datetime:
+    """ "in 2 weeks": at most NEWEST_YEARS ahead, so a typo of many digits is answered, not a
+    date past the calendar's end."""
+    amount = _NUMBERS.get(relative["n"]) or int(relative["n"])
+    delta = relativedelta(**{_UNITS[relative["unit"]]: amount})
+    try:
+        moment = now + delta if relative["unit"] in ("hour", "minute") else today + delta
+    except (ValueError, OverflowError):
+        moment = None
+    if moment is None or moment > now + relativedelta(years=NEWEST_YEARS):
+        raise InvalidInput(
+            f"{text.strip()!r} is more than {NEWEST_YEARS} years ahead; try e.g. in 2 weeks"
+        )
+    return moment if relative["unit"] in ("hour", "minute") else _at(moment, DEFAULT_TIME)
 
 
 # When a part of a day happened, for "this morning" and the like.

@@ -49,11 +49,15 @@ _TO_DO = re.compile(
     re.I,
 )
 _PUNCTUATION = " ,;:-–—"
-_LEADING = re.compile(rf"\s*({PAST.pattern})(?=$|\s*[,;:–—-]|\s+(?:with|w/|for|to|about)\b)", re.I)
-_LOOSE_LEADING = re.compile(rf"\s*({PAST.pattern})(?=$|[\s,;:–—-])", re.I)
+# Leading spaces are entered at the first one only (look-behind), so a run of them is read
+# once wherever the pattern is tried.
+_LEADING = re.compile(
+    rf"(?<!\s)\s*({PAST.pattern})(?=$|\s*[,;:–—-]|\s+(?:with|w/|for|to|about)\b)", re.I
+)
+_LOOSE_LEADING = re.compile(rf"(?<!\s)\s*({PAST.pattern})(?=$|[\s,;:–—-])", re.I)
 _TRAILING = re.compile(rf"(?:^|\s)({PAST.pattern})\s*$", re.I)
 _TRAILING_FUTURE = re.compile(rf"(?:^|\s)({FUTURE.pattern})\s*$", re.I)
-_LEADING_FUTURE = re.compile(rf"\s*({FUTURE.pattern})(?=\s*,?\s+to\s)", re.I)
+_LEADING_FUTURE = re.compile(rf"(?<!\s)\s*({FUTURE.pattern})(?=(?:\s*+,)?\s++to\s)", re.I)
 
 
 def leading_past(text: str) -> tuple[str | None, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
@@ -211,13 +212,43 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def migrate_once(engine: Engine) -> None:
+    """Create or upgrade the schema unless it is current, one process at a time.
+
+    Two processes starting on a new database (gunicorn's workers, two instances) would
+    both find no schema and both create it; the second fails "table customer already
+    exists". Under the lock the second finds the schema made and leaves it. PostgreSQL's
+    lock is an advisory lock the migration itself takes (migrations/env.py); SQLite's is
+    a lock on the database file.
+    """
+    with _sqlite_schema_lock(engine):
+        if not schema_is_current(engine):
+            logger.info("upgrading the database schema at %s", engine.url.render_as_string())
+            upgrade(engine)
+
+
+@contextmanager
+def _sqlite_schema_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive flock on the SQLite file (SQLite's own locks are fcntl byte ranges,
+    which flock does not touch); nothing to lock for an in-memory database or PostgreSQL."""
+    path = _sqlite_file(engine) if engine.dialect.name == "sqlite" else None
+    if path is None:
+        yield
+        return
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
 @cache
 def open_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     """The process-wide engine for a URL, creating or upgrading its schema the first time."""
     engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     if not schema_is_current(engine):
-        logger.info("upgrading the database schema at %s", engine.url.render_as_string())
-        upgrade(engine)
+        migrate_once(engine)
     return engine
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import insert
 
 import reports
-from commands.parser import TEXT_LIMIT
 from commands.registry import VERBS
 from commands.results import HelpText, Problem
+from commands.text_limit import TEXT_LIMIT
 from crm_core.customers import create_customer
 from crm_core.db import unit_of_work
 from crm_core.models import Interaction

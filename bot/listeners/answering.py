@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from commands import Actor, dispatch
 from commands.results import Answer, ExportReady
+from commands.text_limit import too_long
 from reports.charts import render_chart
 from reports.chat import render_message
 
@@ -31,11 +32,15 @@ class Answered:
 # Slack wants an acknowledgement within 3 s; an answer not ready by then follows it.
 ANSWER_IN_ACK_SECONDS = 1.5
 # "nps chart", "retention cohorts as a chart": the answer comes with its chart as a PNG.
-_CHART = re.compile(r"\s+(?:as\s+a\s+)?chart\s*$", re.I)
+# A run of spaces is entered at its first space only (look-behind), so it is read once.
+_CHART = re.compile(r"(?<!\s)\s+(?:as\s+a\s+)?chart\s*$", re.I)
 
 
 def chart_asked(text: str) -> tuple[str, bool]:
-    """The text without a trailing "chart", and whether it was there."""
+    """The text without a trailing "chart", and whether it was there (text over the limit
+    is left whole, for the dispatcher to refuse)."""
+    if too_long(text):
+        return text, False
     cleaned = _CHART.sub("", text)
     return cleaned, cleaned != text
 

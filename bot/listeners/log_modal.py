@@ -21,6 +21,7 @@ from bot.client import permalink
 from bot.identity import slack_actor, team_of
 from bot.slack_ids import LOG_GLOBAL_SHORTCUT, LOG_MESSAGE_SHORTCUT, action_ids
 from commands.results import Answer, Logged
+from commands.text_limit import TEXT_LIMIT
 from crm_core import undo
 from crm_core.customers import get_customer, search_customers
 from crm_core.db import unit_of_work
@@ -29,6 +30,7 @@ from crm_core.interactions import find_logged, log_interaction
 from reports import views
 from reports.action_ids import LOG_BUTTON
 from reports.chat import render_message
+from reports.mrkdwn import escape
 
 if TYPE_CHECKING:
     from bot.app import BotContext
@@ -54,19 +56,28 @@ def register(app: App, context: BotContext) -> None:
         _open(client, shortcut["trigger_id"], views.log_modal(), None)
 
     @app.action(action_ids(LOG_BUTTON))
-    def from_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def from_button(
+        ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond | None
+    ) -> None:
         ack()
-        team_id = team_of(body)
-        with unit_of_work(context.backend.engine) as session:
-            customer = get_customer(session, team_id=team_id, customer_id=int(action["value"]))
-            picked = (customer.id, customer.name)
+        team_id, value = team_of(body), str(action.get("value", ""))
+        try:
+            with unit_of_work(context.backend.engine) as session:
+                customer = get_customer(
+                    session, team_id=team_id, customer_id=_button_customer(value)
+                )
+                picked = (customer.id, customer.name)
+        except CrmError:
+            _no_customer(value, body, client, respond)
+            return
         _open(client, body["trigger_id"], views.log_modal(customer=picked), None)
 
     @app.options(views.CUSTOMER_SELECT)
     def customer_options(ack: Ack, body: dict) -> None:
         with unit_of_work(context.backend.engine) as session:
+            typed = body.get("value", "")[:TEXT_LIMIT]  # bounded before anything reads it
             found = search_customers(
-                session, team_id=team_of(body), text=body.get("value", ""), limit=PICKER_OPTIONS
+                session, team_id=team_of(body), text=typed, limit=PICKER_OPTIONS
             )
         ack(options=[views.customer_option(s.customer_id, s.name) for s in found])
 
@@ -94,7 +105,9 @@ def register(app: App, context: BotContext) -> None:
         try:
             with unit_of_work(context.backend.engine) as session:
                 # The picked customer must be one of this workspace's.
-                picked = get_customer(session, team_id=team_id, customer_id=int(customer))
+                picked = get_customer(
+                    session, team_id=team_id, customer_id=_button_customer(customer)
+                )
                 key = f"slack-view:{view['id']}"
                 earlier = find_logged(session, team_id=team_id, key=key)
                 interaction = log_interaction(
@@ -125,12 +138,36 @@ def register(app: App, context: BotContext) -> None:
         client.chat_postMessage(channel=user_id, **render_message(answer, actor.tz))
 
 
+def _button_customer(value: str) -> int:
+    """The customer id a "Log call" button carries; 0 (no customer) for anything else, so a
+    forged or stale value is answered as an unknown customer, not a failed int()."""
+    return int(value) if value.isdigit() and len(value) <= 18 else 0
+
+
+def _no_customer(value: str, body: dict, client: WebClient, respond: Respond | None) -> None:
+    """Tell the clicker that the button's customer is gone (erased, merged, or never was)."""
+    shown = f"#{value}" if value.isdigit() else repr(value[:40])
+    text = escape(
+        f"There is no customer {shown}: it may have been erased or merged. "
+        "Find them with `/crm find <name>`."
+    )
+    if respond is not None and body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:  # the App Home has no response_url
+        client.chat_postMessage(channel=body["user"]["id"], text=text)
+
+
 def _errors(customer: str | None, summary: str, day: str | None, *, today: date) -> dict:
     errors = {}
     if not customer:
         errors[views.CUSTOMER_BLOCK] = "Pick a customer: type part of their name"
     if not summary:
         errors[views.SUMMARY_BLOCK] = "Say in a few words what happened"
+    elif len(summary) > TEXT_LIMIT:
+        errors[views.SUMMARY_BLOCK] = (
+            f"That is {len(summary):,} characters; a note holds at most {TEXT_LIMIT:,}. "
+            "Split it into two notes"
+        )
     if day:
         try:
             picked = date.fromisoformat(day)

@@ -17,13 +17,15 @@ from slack_sdk import WebClient
 from bot.client import permalink
 from bot.identity import slack_actor
 from bot.listeners import answering
+from commands.text_limit import within_limit
 from crm_core.deliveries import take_delivery
 
 if TYPE_CHECKING:
     from bot.app import BotContext
 
 logger = logging.getLogger(__name__)
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# A label stops at the next "<" (Slack escapes one typed), so each mention is read once.
+_MENTION = re.compile(r"<@[A-Z0-9]++(?:\|[^<>]*+)?>")
 
 
 def register(app: App, context: BotContext) -> None:
@@ -46,7 +48,7 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
     if not take_delivery(context.backend.engine, team_id=team_id, key=f"event:{event_id}"):
         logger.info("event %s delivered again; already handled", event_id)
         return
-    text = _MENTION.sub("", event.get("text", "")).strip() or "help"
+    text = within_limit(event.get("text", ""), lambda t: _MENTION.sub("", t).strip()) or "help"
     text, chart = answering.chart_asked(text)
     actor = slack_actor(
         context.backend.settings,
