@@ -22,7 +22,7 @@ def valid_score(value: object) -> int:
         )
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?\d++", value.strip()):
         number = int(value)
     elif isinstance(value, float | str):
         raise InvalidScore(

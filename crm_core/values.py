@@ -13,8 +13,8 @@ from crm_core.errors import InvalidInput
 
 _SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
 _AMOUNT = re.compile(
-    r"^(?P<sign1>[-+])?\s*(?P<pre>[A-Za-z]{3}|[$€£¥₹₩₽])?\s*(?P<sign2>[-+])?\s*"
-    r"(?P<number>\d(?:[\d.,'’ _\u00a0\u202f]*\d)?|[.,]\d+)\s*"
+    r"^(?P<sign1>[-+])?\s*+(?P<pre>[A-Za-z]{3}|[$€£¥₹₩₽])?\s*+(?P<sign2>[-+])?\s*+"
+    r"(?P<number>\d(?:[\d.,'’ _\u00a0\u202f]*\d)?|[.,]\d+)\s*+"
     r"(?P<post>[A-Za-z]{3}|[$€£¥₹₩₽])?$"
 )
 # Separators that only ever group thousands: space, no-break and thin spaces, ', ’ and _.
