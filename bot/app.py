@@ -15,7 +15,16 @@ from slack_sdk import WebClient
 
 from bot.alert_runner import AlertRunner
 from bot.identity import SlackUsers
-from bot.listeners import alert_buttons, buttons, home, log_modal, mentions, slash, uninstall
+from bot.listeners import (
+    alert_buttons,
+    buttons,
+    home,
+    log_modal,
+    mentions,
+    profiles,
+    slash,
+    uninstall,
+)
 from bot.slack_side import BotSlackSide
 from bot.workspaces import Workspaces, multi_workspace, oauth_settings
 from commands import Backend
@@ -82,4 +91,5 @@ def build_app(
     alert_buttons.register(app, context)
     home.register(app, context)
     log_modal.register(app, context)
+    profiles.register(app, context)
     return app

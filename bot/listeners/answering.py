@@ -68,8 +68,9 @@ def ready(future: Future[Answered]) -> Answered | None:
 
 
 def message(answer: Answer, actor: Actor) -> dict[str, Any]:
-    """The Slack message for an answer (text fallback and blocks)."""
-    return render_message(answer, actor.tz)
+    """The Slack message for an answer (text fallback and blocks); its choices act for the
+    actor only."""
+    return render_message(answer, actor.tz, offered_to=actor.user_id)
 
 
 def visibility(answer: Answer) -> str:

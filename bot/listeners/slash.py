@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.askers import command_asker
 from bot.identity import slack_actor
 from bot.listeners import answering
 from reports.charts import CHARTS
@@ -35,8 +36,7 @@ def register(app: App, context: BotContext, command_name: str) -> None:
             slack_actor,
             context.backend.settings,
             context.users,
-            team_id=command["team_id"],
-            user_id=command["user_id"],
+            command_asker(command),
             wants_chart=chart,
             channel_id=command.get("channel_id"),
         )
