@@ -2,6 +2,8 @@
 
 Domain errors become answers here, with the usage line of the verb and a way forward;
 whatever went wrong, the unit of work is rolled back so a refused command writes nothing.
+Who may use the verb (commands.permissions) is checked here, after parsing and before any
+customer is looked up, so a refusal never offers choices; heavy verbs are rate-limited here.
 """
 
 from __future__ import annotations
@@ -10,9 +12,18 @@ import logging
 import re
 from dataclasses import replace
 
+from commands import rate_limits
 from commands.actor import Actor, Backend
 from commands.parser import ParseError, UnknownVerb, clean, parse
-from commands.registry import closest_verbs, find_verb, spec_for
+from commands.permissions import may
+from commands.registry import (
+    VerbSpec,
+    choice,
+    closest_verbs,
+    find_verb,
+    spec_for,
+    without_confirm_word,
+)
 from commands.request import Request
 from commands.results import Answer, Choice, DidYouMean, NotFound, Problem, Result
 from crm_core.errors import AmbiguousCustomer, CrmError, CustomerNotFound, DatabaseGone
@@ -35,9 +46,11 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
     try:
         command = parse(text)
     except ParseError as exc:
+        if (spec := find_verb(exc.verb)) and (refusal := _refusal(spec, actor, backend)):
+            return refusal  # the usage and suggestion of a verb they may not use: neither
         problem = _problem(exc.problem, exc.verb)
         if exc.suggestion:
-            problem = replace(problem, choices=[Choice(exc.suggestion, exc.suggestion)])
+            problem = replace(problem, choices=[_choice(exc.suggestion, exc.suggestion)])
         return problem
     except UnknownVerb as exc:
         close = closest_verbs(exc.word)
@@ -47,6 +60,10 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
             choices=[Choice(f"help {verb}", f"help {verb}") for verb in close],
         )
     spec = spec_for(command)
+    if refusal := _refusal(spec, actor, backend):
+        return refusal
+    if wait := rate_limits.wait_before(actor, spec.name):
+        return Problem(wait)
     cleaned = clean(text)
     try:
         with unit_of_work(backend.engine) as session:
@@ -60,7 +77,7 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
         return DidYouMean(
             exc.query,
             [
-                Choice(c.name, _with_customer(cleaned, exc.query, c.customer_id))
+                _choice(c.name, _with_customer(cleaned, exc.query, c.customer_id))
                 for c in exc.candidates
             ],
         )
@@ -68,7 +85,7 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
         return NotFound(
             exc.query,
             [
-                Choice(s.name, _with_customer(cleaned, exc.query, s.customer_id))
+                _choice(s.name, _with_customer(cleaned, exc.query, s.customer_id))
                 for s in exc.suggestions
             ],
             add_command=f"add customer {exc.query}",
@@ -77,6 +94,24 @@ def _run(text: str, actor: Actor, backend: Backend) -> Result:
         return Problem(str(exc))
     except CrmError as exc:
         return _problem(str(exc), spec.name)
+
+
+def _refusal(spec: VerbSpec, actor: Actor, backend: Backend) -> Problem | None:
+    """The permissions table's answer for this actor and verb: None, or an audited refusal
+    with no choices (a refused user is offered nothing another user could click)."""
+    if may(actor.role, spec.name, backend.settings):
+        return None
+    from commands.roles import not_permitted, note_refusal  # with the database layer
+
+    note_refusal(backend.engine, actor, spec.name)
+    return Problem(not_permitted(actor, spec.name, backend.settings) or "")
+
+
+def _choice(label: str, command: str) -> Choice:
+    """A choice that runs `command` as the resolved intent: without the verb's confirm word
+    (whoever clicks sees its preview), with the confirm dialog's question when running it
+    destroys or stops something."""
+    return choice(label, without_confirm_word(command))
 
 
 def _problem(message: str, verb: str | None) -> Problem:

@@ -57,8 +57,21 @@ ACCESS: dict[str, Access] = {
     "export": "admin",
     "forget": "admin",
     "audit": "admin",
-    "people": "admin",
-    "channels": "admin",
+    # Listing the names the console knows is reading; adding and removing them, admins only
+    # (the handler narrows it).
+    "people": "read",
+    "channels": "read",
+}
+# Where a handler narrows what the table allows, in the README's words.
+NARROWED: dict[str, str] = {
+    "undo": "your own writes only",
+    "edit": "reps: interactions they logged",
+    "delete": "reps: interactions they logged",
+    "alerts subscribe": "reps: the channel they type in",
+    "alerts unsubscribe": "reps: a subscription of the channel they type in",
+    "alerts test": "reps: a subscription of the channel they type in",
+    "people": "adding and removing: admins",
+    "channels": "adding and removing: admins",
 }
 
 
@@ -73,3 +86,26 @@ def may(role: Role, verb: str, settings: Settings) -> bool:
     if role == "guest":
         return access == "read" and settings.security.guests == "read"
     return access == "read" and verb in settings.security.external_verbs
+
+
+def markdown_table() -> str:
+    """The table as the README's "Who may do what" shows it (a test checks they agree)."""
+    lines = [
+        "| verb | needs | admin | rep | guest | external user | narrowed to |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for verb, access in ACCESS.items():
+        cells = [_cell(role, access) for role in ROLES]
+        note = NARROWED.get(verb, "")
+        lines.append(f"| `{verb}` | {access} | {' | '.join(cells)} | {note} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(role: Role, access: Access) -> str:
+    if access == "open" or role == "admin" or (role == "rep" and access != "admin"):
+        return "yes"
+    if access == "read" and role == "guest":
+        return "with `guests: read`"
+    if access == "read" and role == "external":
+        return "if in `external_verbs`"
+    return "no"

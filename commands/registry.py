@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from commands import verbs
 from commands.lazy_handlers import HandlerModule
+from commands.results import Choice
 
 # Imported when one of their handlers first runs (commands/lazy_handlers.py says why).
 (
@@ -52,6 +53,12 @@ class VerbSpec:
     handler: Callable
     # Other first words that mean this verb.
     aliases: tuple[str, ...] = ()
+    # The word that skips the verb's preview (`forget acme confirm`): a choice offered to
+    # someone never carries it, so whoever clicks sees the preview first.
+    confirm_word: str | None = None
+    # The question Slack's confirm dialog asks before a choice running this verb does
+    # something that destroys or stops (None: nothing to ask).
+    confirm_question: str | None = None
 
 
 VERBS: tuple[VerbSpec, ...] = (
@@ -88,6 +95,7 @@ VERBS: tuple[VerbSpec, ...] = (
         verbs.Undo,
         corrections.undo_write,
         ("revert",),
+        confirm_question="Take this write back?",
     ),
     VerbSpec(
         "edit",
@@ -107,6 +115,7 @@ VERBS: tuple[VerbSpec, ...] = (
         verbs.DeleteInteraction,
         corrections.delete,
         ("remove",),
+        confirm_question="Delete this interaction? `undo` can put it back.",
     ),
     VerbSpec(
         "customer",
@@ -287,6 +296,7 @@ VERBS: tuple[VerbSpec, ...] = (
         ("alerts unsubscribe 3",),
         verbs.UnsubscribeAlerts,
         alerts.unsubscribe,
+        confirm_question="Stop this alert subscription? The channel gets no more digests.",
     ),
     VerbSpec(
         "alerts preview",
@@ -320,6 +330,8 @@ VERBS: tuple[VerbSpec, ...] = (
         verbs.ForgetCustomer,
         privacy.forget,
         ("erase",),
+        confirm_word="confirm",
+        confirm_question="Erase this customer's personal data? This cannot be undone.",
     ),
     VerbSpec(
         "audit",
@@ -393,3 +405,32 @@ def closest_verbs(word: str) -> list[str]:
         words.update({alias: spec.name.split()[0] for alias in spec.aliases})
     close = difflib.get_close_matches(word.lower(), list(words), n=3, cutoff=0.5)
     return list(dict.fromkeys(words[c] for c in close))
+
+
+def choice(label: str, command: str) -> Choice:
+    """A button or suggestion that runs `command`, with the question of Slack's confirm
+    dialog when running it destroys or stops something (`undo 3`, `delete #12`,
+    `alerts unsubscribe 3`, `forget #2 confirm`; not `forget #2`, which only previews)."""
+    spec = _verb_of(command)
+    if spec is None or spec.confirm_question is None:
+        return Choice(label, command)
+    if spec.confirm_word and command.split()[-1].lower() != spec.confirm_word:
+        return Choice(label, command)
+    return Choice(label, command, confirm=spec.confirm_question)
+
+
+def without_confirm_word(command: str) -> str:
+    """`command` without its verb's step-skipping word: what a choice offered may run."""
+    spec = _verb_of(command)
+    words = command.split()
+    if spec is not None and spec.confirm_word:
+        while len(words) > 2 and words[-1].lower() == spec.confirm_word:
+            words.pop()
+    return " ".join(words)
+
+
+def _verb_of(command: str) -> VerbSpec | None:
+    words = command.lower().split()
+    return (find_verb(" ".join(words[:2])) if len(words) > 1 else None) or find_verb(
+        words[0] if words else None
+    )

@@ -83,6 +83,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError("CRM_REQUIRE_POSTGRES is set but CRM_TEST_POSTGRES_URL is not")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with nobody having run a heavy verb (the limits live in memory)."""
+    from commands.rate_limits import forget_runs
+
+    forget_runs()
+
+
 @pytest.fixture
 def bot(engine):
     """The chat language as the console drives it, on a fresh database."""

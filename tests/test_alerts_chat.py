@@ -46,7 +46,7 @@ def test_subscribe_list_preview_unsubscribe(bot, engine):
         for element in block["elements"]
     ]
     assert buttons[:4] == ["Log call", "Snooze 30 days", "Not at risk", "Open 360"]
-    bot.exec(f"alerts unsubscribe {subscription.id}")
+    bot.exec(f"alerts unsubscribe {subscription.id}", role="admin")  # a rep: only from there
     assert isinstance(bot.result, AlertUnsubscribed)
     bot.exec("alerts list")
     assert bot.result.items == []

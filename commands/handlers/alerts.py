@@ -113,9 +113,14 @@ def list_all(command: ListAlerts, request: Request) -> AlertList:
     return AlertList(items)
 
 
-def unsubscribe(command: UnsubscribeAlerts, request: Request) -> AlertUnsubscribed:
-    subscription = subscriptions.unsubscribe(
+def unsubscribe(command: UnsubscribeAlerts, request: Request) -> AlertUnsubscribed | Problem:
+    subscription = subscriptions.get_subscription(
         request.session, team_id=request.team_id, subscription_id=command.subscription_id
+    )
+    if refused := _not_here(request, subscription, "unsubscribe", "stop"):
+        return refused
+    subscriptions.unsubscribe(
+        request.session, team_id=request.team_id, subscription_id=subscription.id
     )
     audit.record(
         request.session, team_id=request.team_id, user_id=request.actor.user_id,
@@ -154,10 +159,28 @@ def post_now(command: PostAlertNow, request: Request) -> AlertPosted | Problem:
             "no alert subscription to test here: subscribe first (alerts subscribe), or name "
             "one (alerts test 3; `alerts list` shows them)"
         )
+    if refused := _not_here(request, subscription, "test", "test"):
+        return refused
     if request.slack is None:
         return Problem("alerts test posts to Slack, which this console cannot reach; use /crm")
     ts = request.slack.post_alert_now(subscription.id, request.actor.now)
     return AlertPosted(subscription, ts)
+
+
+def _not_here(
+    request: Request, subscription: AlertSubscription, action: str, verb: str
+) -> Problem | None:
+    """The rule of `alerts subscribe` for a subscription that exists: an admin may act on
+    any; a rep only on one of the channel they type in (the refusal is audited)."""
+    if subscription.channel_id == request.actor.channel_id:
+        return None
+    return admin_only(
+        request,
+        action,
+        f"{verb} a subscription of a channel other than the one you type in (alerts "
+        f"#{subscription.id} posts to <#{subscription.channel_id}>; type the command there)",
+        f"alerts #{subscription.id}",
+    )
 
 
 def _chosen(request: Request, subscription_id: int | None) -> AlertSubscription | None:

@@ -1,24 +1,22 @@
-"""export, forget and audit: a customer's personal data and who touched it (admins only)."""
+"""export, forget and audit: a customer's personal data and who touched it (admins only:
+dispatch checks commands.permissions before any of these runs or resolves a customer)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from commands.request import Request
-from commands.results import AuditLog, ExportReady, ForgetConfirm, Forgotten, Problem
-from commands.roles import admin_only
+from commands.results import AuditLog, ExportReady, ForgetConfirm, Forgotten
 from commands.verbs import ExportCustomer, ForgetCustomer, ShowAudit
 from crm_core import audit, customers, privacy
 from crm_core.customer360 import customer_360
 
 
-def export(command: ExportCustomer, request: Request) -> ExportReady | Problem:
+def export(command: ExportCustomer, request: Request) -> ExportReady:
     customer = customers.resolve_customer(
         request.session, team_id=request.team_id, text=command.customer
     )
     target = f"customer #{customer.id}"
-    if refused := admin_only(request, "export", "export a customer's data", target):
-        return refused
     exported = privacy.export_customer(
         request.session, team_id=request.team_id, customer_id=customer.id
     )
@@ -29,13 +27,11 @@ def export(command: ExportCustomer, request: Request) -> ExportReady | Problem:
     return ExportReady(customer.id, exported.files, exported.counts)
 
 
-def forget(command: ForgetCustomer, request: Request) -> ForgetConfirm | Forgotten | Problem:
+def forget(command: ForgetCustomer, request: Request) -> ForgetConfirm | Forgotten:
     customer = customers.resolve_customer(
         request.session, team_id=request.team_id, text=command.customer
     )
     target = f"customer #{customer.id}"
-    if refused := admin_only(request, "forget", "erase a customer's personal data", target):
-        return refused
     if not command.confirmed:
         card = customer_360(request.session, team_id=request.team_id, customer_id=customer.id)
         return ForgetConfirm(card, f"forget #{customer.id} confirm")
@@ -51,9 +47,7 @@ def forget(command: ForgetCustomer, request: Request) -> ForgetConfirm | Forgott
     return Forgotten(erasure)
 
 
-def audit_log(command: ShowAudit, request: Request) -> AuditLog | Problem:
-    if refused := admin_only(request, "audit", "read the audit log"):
-        return refused
+def audit_log(command: ShowAudit, request: Request) -> AuditLog:
     since = request.actor.now - timedelta(days=command.days)
     events = audit.events_since(request.session, team_id=request.team_id, since=since)
     return AuditLog(events, command.days)
