@@ -65,8 +65,8 @@ class SlackUsers:
         if cached and time.monotonic() - cached[0] < TTL_SECONDS:
             return cached[1]
         profile = self._ask(team_id, user_id)
-        if profile is None:  # Slack could not say: what it said last, else a plain member
-            return cached[1] if cached else Profile(self._default)
+        if profile is None:  # Slack could not say: what it said last, else the least rights
+            return cached[1] if cached else Profile(self._default, guest=True)
         with self._lock:
             self._known[key] = (time.monotonic(), profile)
         return profile

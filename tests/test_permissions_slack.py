@@ -324,3 +324,12 @@ def test_a_mention_in_a_channel_conversations_info_calls_shared_is_ephemeral(sla
     [answer] = emulator.wait_for("chat.postEphemeral")
     assert answer.args["user"] == REP
     assert emulator.calls_to("chat.postMessage") == []
+
+
+def test_a_user_slack_cannot_describe_gets_no_more_than_a_guest(slack, emulator, engine):
+    emulator.fail_next("users.info", error="user_not_found", times=4)
+    reply = slack.slash(
+        "log note with acme: who am I", user="U0UNKNOWN", response_url=emulator.response_url()
+    )
+    assert "Logged" not in reply.body.decode()
+    assert interactions(engine) == 1
