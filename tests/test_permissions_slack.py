@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot import identity
 from bot.listeners.slash import WORKING
-from bot.slack_ids import LOG_GLOBAL_SHORTCUT
+from bot.slack_ids import LOG_GLOBAL_SHORTCUT, LOG_MESSAGE_SHORTCUT
 from commands.permissions import may
 from crm_core.customers import add_contact, create_customer
 from crm_core.db import unit_of_work
@@ -54,7 +54,8 @@ def emulator(emulator: SlackEmulator) -> SlackEmulator:
     emulator.users[ADMIN2] = {"is_owner": True}
     emulator.users[GUEST] = {"is_restricted": True}
     emulator.users[GUEST2] = {"is_restricted": True, "is_ultra_restricted": True}
-    emulator.users[OUTSIDER] = {"team_id": PARTNER_TEAM}
+    # An admin of their own workspace: still external here.
+    emulator.users[OUTSIDER] = {"team_id": PARTNER_TEAM, "is_admin": True}
     return emulator
 
 
@@ -169,6 +170,25 @@ def test_the_slack_connect_payload_alone_makes_a_user_external(slack, emulator):
     assert "buy@acme.example" in json.dumps(answers[1].args)
 
 
+def test_a_button_click_from_another_organisation_is_refused(slack, emulator):
+    """users.info says nothing unusual; the click's user.team_id names another workspace."""
+    emulator.reset()
+    slack.click(
+        f"{RUN_COMMAND}:0", "customer acme", user="U0PLAIN02", user_team=PARTNER_TEAM,
+        response_url=emulator.response_url(),
+    )  # fmt: skip
+    [answer] = emulator.wait_for("response_url")
+    assert "buy@acme.example" not in json.dumps(answer.args)
+    slack.click(
+        f"{RUN_COMMAND}:0",
+        "customer acme",
+        user="U0PLAIN02",
+        response_url=emulator.response_url("b"),
+    )
+    answers = emulator.wait_for("response_url", 2)
+    assert "buy@acme.example" in json.dumps(answers[1].args)
+
+
 def test_read_only_verbs_open_to_guests_and_outsiders_by_setting(engine, emulator, customer_id):
     security = {"guests": "read", "external_verbs": ["customer"]}
     with running_bot(engine, emulator, security=security) as slack:
@@ -202,6 +222,13 @@ def test_the_log_modal_refuses_a_guest_at_every_step(slack, emulator, engine, cu
         f"{LOG_BUTTON}:0", str(customer_id), user=GUEST, response_url=emulator.response_url()
     )
     emulator.wait_for("response_url")
+    on_message = {
+        "type": "message_action", "callback_id": LOG_MESSAGE_SHORTCUT, "trigger_id": "1.2.m",
+        "channel": {"id": "C0SALES"}, "response_url": emulator.response_url("m"),
+        "message": {"type": "message", "ts": "1700000100.000300", "text": "renewal talk"},
+    }  # fmt: skip
+    assert slack.interaction(base | on_message).status == 200
+    emulator.wait_for("response_url", 2)
     picker = {"type": "block_suggestion", "action_id": views.CUSTOMER_SELECT, "value": "acme"}
     assert slack.interaction(base | picker).json()["options"] == []
     reply = slack.interaction(base | _submission(customer_id))
