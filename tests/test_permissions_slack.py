@@ -360,3 +360,16 @@ def test_a_user_slack_cannot_describe_gets_no_more_than_a_guest(slack, emulator,
     )
     assert "Logged" not in reply.body.decode()
     assert interactions(engine) == 1
+
+
+def test_a_chart_asked_in_a_shared_channel_goes_to_the_askers_dm(slack, emulator, engine):
+    from crm_core.nps import record_nps
+
+    with unit_of_work(engine) as session:
+        for score in (10, 9, 7, 3, 10):
+            record_nps(session, team_id="T1", customer_id=1, score=score)
+    emulator.channels["C0SALES"] = {"name": "sales", "is_member": True, "is_ext_shared": True}
+    reply = slack.slash("nps chart", user=REP, response_url=emulator.response_url())
+    assert reply.json()["response_type"] == "ephemeral"
+    [completed] = emulator.wait_for("files.completeUploadExternal", timeout=10)
+    assert completed.args["channel_id"] == f"D{REP}"

@@ -71,7 +71,7 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
         )  # fmt: skip
         answering.deliver_export(client, answer, actor)
         if chart:
-            dm = client.conversations_open(users=actor.user_id)["channel"]["id"]
+            dm = answering.direct_channel(client, actor.user_id)
             answering.upload_chart(client, answer, channel=dm)
         return
     client.chat_postMessage(
@@ -89,7 +89,5 @@ def _shared_outside(context: BotContext, body: dict, event: dict) -> bool:
         return False
     if "is_ext_shared_channel" in body:
         return bool(body["is_ext_shared_channel"])
-    slack = context.backend.slack
     team_id = body.get("team_id") or event.get("team")
-    channel = slack.channel(team_id, event["channel"]) if slack and team_id else None
-    return bool(channel and channel.is_ext_shared)
+    return answering.shared_outside(context, team_id, event["channel"])
