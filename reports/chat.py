@@ -134,7 +134,7 @@ def _choice(
     destroys something."""
     confirm = choice.confirm
     if confirm is None and _DESTRUCTIVE.match(choice.command):
-        confirm = f"This runs `{choice.command}`, which cannot be taken back by clicking again."
+        confirm = f'This runs "{choice.command}", which removes or takes back data. Go ahead?'
     return blockkit.button(
         choice.label,
         action_id=RUN_COMMAND,

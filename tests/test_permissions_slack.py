@@ -282,6 +282,7 @@ def test_a_choice_offered_to_one_admin_does_nothing_for_another(slack, emulator,
     reply = slack.slash("forget globex", user=ADMIN, response_url=emulator.response_url())
     buttons = _buttons(reply.json())
     assert buttons and all(json.loads(b["value"])["for"] == ADMIN for b in buttons)
+    assert all(b["confirm"]["style"] == "danger" for b in buttons)  # each leads to an erase
     emulator.reset()
     slack.click(
         buttons[0]["action_id"], buttons[0]["value"], user=ADMIN2,
@@ -373,3 +374,18 @@ def test_a_chart_asked_in_a_shared_channel_goes_to_the_askers_dm(slack, emulator
     assert reply.json()["response_type"] == "ephemeral"
     [completed] = emulator.wait_for("files.completeUploadExternal", timeout=10)
     assert completed.args["channel_id"] == f"D{REP}"
+
+
+def test_every_destructive_choice_asks_first_even_without_its_own_question():
+    from datetime import UTC, datetime
+
+    from commands.results import Answer, Choice, DidYouMean
+    from reports.button_values import read_button_value
+    from reports.chat import render_message
+
+    choices = [Choice(f"{verb} it", f"{verb} #3") for verb in ("delete", "merge", "undo")]
+    choices += [Choice("unsubscribe", "alerts unsubscribe 4"), Choice("Open", "customer #1")]
+    answer = Answer(DidYouMean("x", choices), shown_at=datetime.now(UTC))
+    buttons = _buttons(render_message(answer, UTC, offered_to=REP))
+    assert [bool(b.get("confirm")) for b in buttons] == [True, True, True, True, False]
+    assert {read_button_value(b["value"]).offered_to for b in buttons} == {REP}
