@@ -239,12 +239,28 @@ def test_the_log_modal_refuses_a_guest_at_every_step(slack, emulator, engine, cu
         assert secret not in posted(emulator, reply)
 
 
-def test_a_rep_still_logs_through_the_modal(slack, emulator, engine, customer_id):
-    base = {"team": {"id": "T1"}, "user": {"id": REP, "team_id": "T1"}, "api_app_id": "A0CRM"}
-    reply = slack.interaction(base | _submission(customer_id))
-    assert reply.status == 200 and not reply.body
-    emulator.wait_for("chat.postMessage")
-    assert interactions(engine) == 2
+@pytest.mark.parametrize("role", ROLE_USERS)
+def test_the_modal_submission_follows_the_permissions_table(slack, emulator, engine, role):
+    user = ROLE_USERS[role]
+    team = PARTNER_TEAM if role == "external" else "T1"
+    base = {"team": {"id": "T1"}, "user": {"id": user, "team_id": team}, "api_app_id": "A0CRM"}
+    reply = slack.interaction(base | _submission(1))
+    allowed = may(role, "log", Settings())
+    assert (interactions(engine) == 2) is allowed
+    assert (reply.json().get("response_action") == "errors") is not allowed
+
+
+@pytest.mark.parametrize("role", ROLE_USERS)
+def test_the_app_home_tab_follows_the_permissions_table(slack, emulator, role):
+    user = ROLE_USERS[role]
+    event = {"type": "app_home_opened", "user": user, "channel": "D0H", "tab": "home"}
+    if role == "external":
+        event["user_team"] = PARTNER_TEAM
+    slack.event(event)
+    [published] = emulator.wait_for("views.publish")
+    view = json.dumps(published.json("view"))
+    shown = "Follow-ups" in view or "follow-ups" in view
+    assert shown is may(role, "followups", Settings()), view
 
 
 def _submission(customer_id: int) -> dict:
