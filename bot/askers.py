@@ -65,7 +65,6 @@ def interaction_asker(body: dict) -> Asker:
         enterprise_id=enterprise.get("id") if body.get("is_enterprise_install") else None,
         user_team=user.get("team_id"),
         user_enterprise=enterprise.get("id"),
-        ext_shared=(body.get("channel") or {}).get("is_ext_shared"),
     )
 
 
