@@ -330,6 +330,7 @@ def test_destructive_buttons_ask_slacks_confirm_first(slack, emulator, customer_
 
 def _buttons(message: dict) -> list[dict]:
     blocks = message.get("blocks") or []
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
 
 
@@ -405,3 +406,15 @@ def test_every_destructive_choice_asks_first_even_without_its_own_question():
     buttons = _buttons(render_message(answer, UTC, offered_to=REP))
     assert [bool(b.get("confirm")) for b in buttons] == [True, True, True, True, False]
     assert {read_button_value(b["value"]).offered_to for b in buttons} == {REP}
+
+
+def test_a_rep_cannot_plant_an_erase_for_an_admin_to_click(slack, emulator, engine):
+    """The finding: a rep's `@crm forget globex confirm` offered name buttons that erased
+    when an admin clicked them. Now the rep is refused before any customer is looked up."""
+    with unit_of_work(engine) as session:
+        create_customer(session, team_id="T1", name="Globex East", email="east@globex.example")
+        create_customer(session, team_id="T1", name="Globex West", email="west@globex.example")
+    slack.mention("forget globex confirm", user=REP)
+    [answer] = emulator.wait_for("chat.postMessage")
+    assert "only an admin" in answer.args["text"]
+    assert _buttons(answer.args) == []
