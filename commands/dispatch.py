@@ -37,7 +37,35 @@ def dispatch(text: str, actor: Actor, backend: Backend) -> Answer:
     share = bool(_SHARE.search(text.strip()))
     if share:
         text = _SHARE.sub("", text.strip(), count=1)
-    return Answer(_run(text, actor, backend), shown_at=actor.now, share=share)
+    result = _run(text, actor, backend)
+    kept_back = _kept_from_channel(actor, backend) if share else None
+    return Answer(
+        result, shown_at=actor.now, share=share and kept_back is None, not_shared=kept_back
+    )
+
+
+def _kept_from_channel(actor: Actor, backend: Backend) -> str | None:
+    """Why a shared answer goes to the asker only: the channel is shared with another
+    organisation and no admin allowed customer data there. None: it may be shared."""
+    if backend.slack is None or actor.channel_id is None:
+        return None
+    from commands import shared_channels  # with the database layer
+    from crm_core.db import unit_of_work
+
+    try:
+        with unit_of_work(backend.engine) as session:
+            closed = shared_channels.closed(session, backend.slack, actor.team_id, actor.channel_id)
+    except Exception:  # Slack or the database failed: share nothing rather than guess
+        logger.exception("could not check whether channel %s is shared", actor.channel_id)
+        return (
+            "only you can see this: I could not check whether this channel is shared with "
+            "another organisation, so I did not share it. Try `share` again in a moment."
+        )
+    if closed is None:
+        return None
+    return "only you can see this: " + shared_channels.needs_allowance(
+        closed, "answers can be shared there"
+    )
 
 
 def _run(text: str, actor: Actor, backend: Backend) -> Result:

@@ -28,6 +28,7 @@ from commands.verbs import (
     RecordNps,
     RecordPurchase,
     Remind,
+    ShareChannel,
     ShowAudit,
     ShowCac,
     ShowChurnRate,
@@ -135,6 +136,19 @@ def _directory(command: type[People], rest: str) -> People:
         raise ParseError(exc.verb, exc.problem) from None
 
 
+def _channels(rest: str) -> Channels | ShareChannel:
+    """`channels share|unshare #name` is the sharing allowance; the rest, the directory."""
+    action, _, channel = rest.strip().partition(" ")
+    if action.lower() not in ("share", "unshare"):
+        return _directory(Channels, rest)
+    if not channel.strip():
+        raise ParseError(
+            "channels share", f"{action.lower()} which channel? e.g. channels {action.lower()} "
+            "#partners (in Slack, pick it from the list that opens as you type #)",
+        )  # fmt: skip
+    return ShareChannel(channel.strip(), allowed=action.lower() == "share")
+
+
 def _words(words: tuple[str, ...], read: Callable[[str, str], Command]) -> dict:
     return dict.fromkeys(words, read)
 
@@ -177,7 +191,7 @@ _VERBS: dict[str, Callable[[str, str], Command]] = {
     ),
     **_words(("alerts", "alert"), lambda rest, text: _alerts(rest)),
     **_words(("people", "person", "users"), lambda rest, text: _directory(People, rest)),
-    **_words(("channels", "channel"), lambda rest, text: _directory(Channels, rest)),
+    **_words(("channels", "channel"), lambda rest, text: _channels(rest)),
     **_words(("undo", "revert"), lambda rest, text: _undo(rest)),
     **_words(("edit", "correct"), lambda rest, text: _edit(rest)),
     **_words(

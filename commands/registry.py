@@ -23,6 +23,7 @@ from commands.results import Choice
     privacy,
     reports,
     sales,
+    sharing,
 ) = (
     HandlerModule(name)
     for name in (
@@ -37,6 +38,7 @@ from commands.results import Choice
         "privacy",
         "reports",
         "sales",
+        "sharing",
     )
 )
 
@@ -360,6 +362,16 @@ VERBS: tuple[VerbSpec, ...] = (
         verbs.Channels,
         directory.people,
         ("channel",),
+    ),
+    VerbSpec(
+        "channels share",
+        "channels share|unshare #channel",
+        "Let alert digests and shared answers into a channel shared with another "
+        "organisation (Slack Connect), or stop them (admins; such channels get no customer "
+        "data otherwise).",
+        ("channels share #sales", "channels unshare #sales"),
+        verbs.ShareChannel,
+        sharing.share_channel,
     ),
     VerbSpec(
         "help",

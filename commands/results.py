@@ -377,6 +377,17 @@ class DirectoryUpdated:
     removed: bool
 
 
+@dataclass(frozen=True)
+class ChannelSharing:
+    """An admin's allowance for a channel shared with another organisation, set or taken back."""
+
+    channel_id: str
+    allowed: bool
+    changed: bool  # False: it already was so
+    # What Slack says of the channel now (None: the console cannot ask).
+    is_ext_shared: bool | None = None
+
+
 Result = (
     CustomerCard
     | Logged
@@ -413,6 +424,7 @@ Result = (
     | AuditLog
     | DirectoryListing
     | DirectoryUpdated
+    | ChannelSharing
     | FeedbackGiven
     | WriteUndone
     | InteractionEdited
@@ -428,3 +440,7 @@ class Answer:
     shown_at: datetime
     # Whether the text asked to share the answer with the channel (Slack only).
     share: bool = False
+    # Set when sharing was asked but the answer goes to the asker only: why (the channel is
+    # shared with another organisation and no admin allowed customer data there). The front
+    # end shows it with the answer.
+    not_shared: str | None = None

@@ -22,6 +22,7 @@ ADMIN_ACTIONS = {
     "export": "export a customer's data",
     "forget": "erase a customer's personal data",
     "audit": "read the audit log",
+    "channels share": "let customer data into a channel shared with another organisation",
 }
 
 

@@ -232,6 +232,15 @@ class Channels(People):
 
 
 @dataclass(frozen=True)
+class ShareChannel:
+    """channels share #partners | channels unshare #partners: an admin's allowance for
+    customer data in a channel shared with another organisation."""
+
+    channel: str
+    allowed: bool = True
+
+
+@dataclass(frozen=True)
 class ShowAudit:
     days: int = 7
 
@@ -267,6 +276,7 @@ Command = (
     | ShowAudit
     | People
     | Channels
+    | ShareChannel
     | Undo
     | EditInteraction
     | DeleteInteraction

@@ -68,3 +68,11 @@ class UnknownName(CrmError):
 
 class SubscriptionNotFound(CrmError):
     """No active alert subscription with that id in the workspace."""
+
+
+class DuplicateSubscription(CrmError):
+    """The channel already has an active subscription with the same schedule and filters."""
+
+    def __init__(self, existing_id: int, message: str) -> None:
+        self.existing_id = existing_id
+        super().__init__(message)

@@ -275,8 +275,8 @@ def test_a_process_killed_mid_post_is_not_posted_twice(scored, emulator, tmp_pat
 
 
 def test_posts_to_one_channel_are_spaced_across_runners(scored, emulator):
-    for _ in range(4):
-        add_subscription(scored)
+    for floor in range(4):  # four digests for one slot (the same one twice is refused)
+        add_subscription(scored, min_value_at_risk=float(floor))
     second_engine = db.make_engine(scored.url.render_as_string(hide_password=False))
     runners = [runner(scored, emulator, "one"), runner(second_engine, emulator, "two")]
     for bot in runners:

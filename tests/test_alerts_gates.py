@@ -52,3 +52,17 @@ def test_a_rep_in_the_channel_and_an_admin_anywhere_may(bot, private_subscriptio
     bot.exec(f"alerts unsubscribe {private_subscription}", role="admin", **SALES)
     assert isinstance(bot.result, AlertUnsubscribed)
     assert refused_actions(bot.engine) == []
+
+
+def test_the_same_subscription_twice_is_refused_naming_the_first(bot, private_subscription):
+    out = bot.exec("alerts subscribe daily at 9:00", role="admin", **PRIVATE)
+    assert isinstance(bot.result, Problem)
+    assert f"already gets that digest: alerts #{private_subscription}" in out
+    assert f"alerts unsubscribe {private_subscription}" in out
+    assert active(bot.engine) == [private_subscription]
+    for other in ("alerts subscribe daily at 10:00", "alerts subscribe daily at 9:00 min value 5"):
+        bot.exec(other, role="admin", **PRIVATE)
+        assert isinstance(bot.result, AlertSubscribed), other  # another schedule or filter
+    bot.exec("alerts subscribe daily at 9:00", role="admin", **SALES)
+    assert isinstance(bot.result, AlertSubscribed)  # another channel
+    assert len(active(bot.engine)) == 4

@@ -47,7 +47,7 @@ SETUP = (
     "purchase Acme 1200",
     "purchase Globex 300",
     "nps Acme 9 great support",
-    "alerts subscribe #sales daily at 9:00",
+    "alerts subscribe #sales daily at 9:30",  # not the example's 9:00: a duplicate is refused
     "alerts subscribe #sales weekdays at 8:00",
     "alerts subscribe #sales weekly mon at 9:00",  # subscription #3
     "churn",  # the console fits the models

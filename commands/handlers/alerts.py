@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands import people
+from commands import people, shared_channels
 from commands.handlers.analytics import scores_status
 from commands.request import Request
 from commands.results import (
@@ -59,6 +59,8 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
                 f"I'm not in <#{channel.id}>, so I could not post there: invite me first "
                 "(type `/invite @CRM` in that channel), then subscribe again"
             )
+        if shared_channels.is_closed(request.session, actor.team_id, channel):
+            return Problem(shared_channels.needs_allowance(channel, "its churn digest can go"))
         channel_name = channel.name
     elif known := directory.lookup_id(
         request.session, team_id=actor.team_id, kind="channel", slack_id=channel_id
@@ -163,6 +165,11 @@ def post_now(command: PostAlertNow, request: Request) -> AlertPosted | Problem:
         return refused
     if request.slack is None:
         return Problem("alerts test posts to Slack, which this console cannot reach; use /crm")
+    closed = shared_channels.closed(
+        request.session, request.slack, request.team_id, subscription.channel_id
+    )
+    if closed is not None:
+        return Problem(shared_channels.needs_allowance(closed, "its churn digest can go"))
     ts = request.slack.post_alert_now(subscription.id, request.actor.now)
     return AlertPosted(subscription, ts)
 

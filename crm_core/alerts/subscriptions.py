@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from crm_core.alerts.schedule import CADENCES, Schedule
-from crm_core.errors import InvalidInput, SubscriptionNotFound
+from crm_core.errors import DuplicateSubscription, InvalidInput, SubscriptionNotFound
 from crm_core.models import AlertSubscription, utcnow
 
 
@@ -34,13 +34,32 @@ def subscribe(
     quiet_when_unchanged: bool = False,
     now: datetime | None = None,
 ) -> AlertSubscription:
-    """Subscribe a channel to the churn digest; the first post is the next slot from now."""
+    """Subscribe a channel to the churn digest; the first post is the next slot from now.
+
+    A second subscription of the channel with the same schedule and filters would only post
+    the same digest twice: it is refused, naming the one that exists."""
     if schedule.cadence not in CADENCES:
         raise InvalidInput(f"unknown schedule {schedule.cadence!r}: use daily, weekdays or weekly")
     if schedule.cadence == "weekly" and schedule.weekday is None:
         raise InvalidInput("a weekly digest needs its day, e.g. weekly mon")
     if min_value_at_risk < 0:
         raise InvalidInput("the minimum value at risk cannot be negative")
+    same = _same_subscription(
+        session,
+        team_id=team_id,
+        channel_id=channel_id,
+        schedule=schedule,
+        min_value_at_risk=min_value_at_risk,
+        owner_user_id=owner_user_id,
+        segment=segment,
+    )
+    if same is not None:
+        raise DuplicateSubscription(
+            same.id,
+            f"this channel already gets that digest: alerts #{same.id}, "
+            f"{schedule.describe()}. Change its time or filters to add another, or "
+            f"`alerts unsubscribe {same.id}` first",
+        )
     subscription = AlertSubscription(
         team_id=team_id,
         channel_id=channel_id,
@@ -59,6 +78,41 @@ def subscribe(
     session.add(subscription)
     session.flush()
     return subscription
+
+
+def _same_subscription(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    schedule: Schedule,
+    min_value_at_risk: float,
+    owner_user_id: str | None,
+    segment: str | None,
+) -> AlertSubscription | None:
+    """The channel's active subscription posting the same digest at the same moments."""
+    wanted = (
+        schedule.cadence,
+        schedule.weekday,
+        schedule.local_time,
+        schedule.timezone,
+        min_value_at_risk,
+        owner_user_id,
+        (segment or "").lower() or None,
+    )
+    for existing in subscriptions_for_channel(session, team_id=team_id, channel_id=channel_id):
+        held = (
+            existing.cadence,
+            existing.weekday,
+            existing.local_time,
+            existing.timezone,
+            existing.min_value_at_risk,
+            existing.owner_user_id,
+            (existing.segment or "").lower() or None,
+        )
+        if held == wanted:
+            return existing
+    return None
 
 
 def list_subscriptions(session: Session, *, team_id: str) -> list[AlertSubscription]:

@@ -16,6 +16,7 @@ from crm_core.models.interaction import Interaction, InteractionKind, Interactio
 from crm_core.models.nps import NpsResponse
 from crm_core.models.purchase import Purchase
 from crm_core.models.purchase_summary import PurchaseSummary, PurchaseSummaryState
+from crm_core.models.shared_channel import SharedChannelAllowance
 from crm_core.models.types import UTCDateTime, utcnow
 from crm_core.models.undoable_write import UndoableWrite
 
@@ -44,6 +45,7 @@ __all__ = [
     "PurchaseSummary",
     "PurchaseSummaryState",
     "ScoreRank",
+    "SharedChannelAllowance",
     "UTCDateTime",
     "UndoableWrite",
     "utcnow",
