@@ -391,6 +391,11 @@ def test_a_chart_asked_in_a_shared_channel_goes_to_the_askers_dm(slack, emulator
     assert reply.json()["response_type"] == "ephemeral"
     [completed] = emulator.wait_for("files.completeUploadExternal", timeout=10)
     assert completed.args["channel_id"] == f"D{REP}"
+    # Another user: charts are rate-limited per person (commands/rate_limits.py).
+    slack.mention("nps chart", user=ADMIN, ext_shared=True)
+    mentioned = emulator.wait_for("files.completeUploadExternal", 2, timeout=10)[1]
+    assert mentioned.args["channel_id"] == f"D{ADMIN}"
+    assert emulator.calls_to("chat.postMessage") == []
 
 
 def test_every_destructive_choice_asks_first_even_without_its_own_question():

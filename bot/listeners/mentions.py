@@ -64,22 +64,18 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
     )
     answer = answering.answer(context, text, actor)
     thread = event.get("thread_ts") or event["ts"]
-    if _shared_outside(context, body, event):
-        client.chat_postEphemeral(
-            channel=event["channel"], user=actor.user_id, thread_ts=thread,
-            **answering.message(answer, actor),
-        )  # fmt: skip
-        answering.deliver_export(client, answer, actor)
-        if chart:
-            dm = answering.direct_channel(client, actor.user_id)
-            answering.upload_chart(client, answer, channel=dm)
-        return
-    client.chat_postMessage(
-        channel=event["channel"], thread_ts=thread, **answering.message(answer, actor)
-    )
+    channel, message = event["channel"], answering.message(answer, actor)
+    shared = _shared_outside(context, body, event)
+    if shared:
+        client.chat_postEphemeral(channel=channel, user=actor.user_id, thread_ts=thread, **message)
+    else:
+        client.chat_postMessage(channel=channel, thread_ts=thread, **message)
     answering.deliver_export(client, answer, actor)
-    if chart:
-        answering.upload_chart(client, answer, channel=event["channel"], thread_ts=thread)
+    if chart and shared:  # the chart is data too: the asker's direct message
+        dm = answering.direct_channel(client, actor.user_id)
+        answering.upload_chart(client, answer, channel=dm)
+    elif chart:
+        answering.upload_chart(client, answer, channel=channel, thread_ts=thread)
 
 
 def _shared_outside(context: BotContext, body: dict, event: dict) -> bool:
