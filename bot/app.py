@@ -16,7 +16,16 @@ from slack_sdk import WebClient
 from bot.alert_runner import AlertRunner
 from bot.identity import SlackUsers
 from bot.listener_errors import on_unhandled_error
-from bot.listeners import alert_buttons, buttons, home, log_modal, mentions, slash, uninstall
+from bot.listeners import (
+    alert_buttons,
+    buttons,
+    home,
+    log_modal,
+    mentions,
+    profiles,
+    slash,
+    uninstall,
+)
 from bot.slack_ids import bot_scopes
 from bot.slack_side import BotSlackSide
 from bot.workspaces import Workspaces, multi_workspace, oauth_settings
@@ -85,5 +94,6 @@ def build_app(
     alert_buttons.register(app, context)
     home.register(app, context)
     log_modal.register(app, context)
+    profiles.register(app, context)
     app.error(on_unhandled_error)  # a short answer and a log line, never a 500
     return app

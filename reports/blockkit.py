@@ -2,7 +2,8 @@
 
 Limits (api.slack.com/reference/block-kit): 50 blocks a message, 100 in a modal or Home tab;
 3,000 characters of section text; 150 of header text; 10 fields of 2,000; 75 of button text;
-2,000 of a button value; 25 buttons in an actions block.
+2,000 of a button value; 25 buttons in an actions block; a confirm dialog's title 100,
+its text 300, its buttons 30.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ BUTTON_TEXT = 75
 BUTTON_VALUE = 2_000
 ACTION_ELEMENTS = 25
 CONTEXT_TEXT = 2_000
+CONFIRM_TITLE, CONFIRM_TEXT, CONFIRM_BUTTON = 100, 300, 30
 FALLBACK_TEXT = 3_000
 
 Block = dict[str, Any]
@@ -58,9 +60,15 @@ def divider() -> Block:
 
 
 def button(
-    text: str, *, action_id: str, value: str, style: Literal["primary", "danger"] | None = None
+    text: str,
+    *,
+    action_id: str,
+    value: str,
+    style: Literal["primary", "danger"] | None = None,
+    confirm: str | None = None,
 ) -> Block:
-    """A button whose value is a command to run when clicked (plain text, not shown)."""
+    """A button whose value is a command to run when clicked (plain text, not shown); with
+    `confirm`, Slack asks that question first and sends nothing unless the user agrees."""
     element: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": truncate(text, BUTTON_TEXT), "emoji": True},
@@ -69,7 +77,20 @@ def button(
     }
     if style:
         element["style"] = style
+    if confirm:
+        element["confirm"] = confirm_dialog(confirm)
     return element
+
+
+def confirm_dialog(question: str, *, go: str = "Yes, do it") -> Block:
+    """Slack's confirm dialog for a destructive button: red "do it", and a way back."""
+    return {
+        "title": {"type": "plain_text", "text": truncate("Are you sure?", CONFIRM_TITLE)},
+        "text": {"type": "plain_text", "text": truncate(question, CONFIRM_TEXT)},
+        "confirm": {"type": "plain_text", "text": truncate(go, CONFIRM_BUTTON)},
+        "deny": {"type": "plain_text", "text": "Cancel"},
+        "style": "danger",
+    }
 
 
 def actions(buttons: list[Block]) -> Block | None:

@@ -4,7 +4,9 @@ Each result type has two templates, `text/<name>.txt.j2` and `slack/<name>.mrkdw
 after the result class (CustomerCard -> customer_card). A Slack template writes mrkdwn in
 which every value is escaped (our own mentions excepted); a line `# Title` opens with a
 header, a line `---` starts a new section, a line `~ text` is a context line. Buttons come
-from the result's data here, each carrying the command it runs.
+from the result's data here, each carrying the command it runs. A button that acts on what
+the asker typed (a choice, a confirmation, an undo) is bound to the asker (`offered_to`), and
+a destructive one asks Slack's confirm question before it sends anything.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ from typing import Any
 from commands import results
 from reports import blockkit
 from reports.action_ids import LOG_BUTTON, RUN_COMMAND
+from reports.button_values import button_value
 from reports.mrkdwn import truncate
 from reports.templating import environment, slack_environment
 
 UNDO_HINT = "(Type `undo` to take it back.)"
+# Commands that destroy or take back something: their buttons always ask first, even when a
+# choice came without its own question.
+_DESTRUCTIVE = re.compile(r"^(?:forget|delete|merge|undo|alerts\s+unsubscribe)\b", re.I)
 
 
 def template_name(result: object) -> str:
@@ -39,9 +45,16 @@ def render_text(answer: results.Answer, tz: tzinfo, names: Mapping[str, str] | N
 
 
 def render_message(
-    answer: results.Answer, tz: tzinfo, *, surface: str = "message"
+    answer: results.Answer,
+    tz: tzinfo,
+    *,
+    surface: str = "message",
+    offered_to: str | None = None,
 ) -> dict[str, Any]:
-    """The answer as a Slack message: {"text": fallback, "blocks": [...]}, within Slack's limits."""
+    """The answer as a Slack message: {"text": fallback, "blocks": [...]}, within Slack's limits.
+
+    `offered_to` is the Slack user who asked: their choices and confirmations act for them only.
+    """
     result = answer.result
     if isinstance(result, results.AlertDigest):  # a section and its buttons per customer
         from reports.alerts import digest_message  # it loads the tables: `help` needs none
@@ -54,9 +67,11 @@ def render_message(
     )
     mrkdwn = mrkdwn.replace("&#39;", "'").replace("&#34;", '"')  # markupsafe's, not Slack's
     blocks = _blocks(mrkdwn)
-    buttons = _buttons(result)
+    buttons = _buttons(result, offered_to)
     if undo_id := getattr(result, "undo_id", None):  # only its author can use it (crm_core.undo)
-        buttons.append(_run("Undo", f"undo {undo_id}"))
+        buttons.append(
+            _choice(results.Choice("Undo", f"undo {undo_id}", "Take this back?"), offered_to)
+        )
     blocks.append(blockkit.actions(buttons))
     return blockkit.message(_fallback(mrkdwn), blocks, surface=surface)
 
@@ -112,7 +127,24 @@ def _run(label: str, command: str, style: str | None = None) -> blockkit.Block:
     return blockkit.button(label, action_id=RUN_COMMAND, value=command, style=style)  # type: ignore[arg-type]
 
 
-def _buttons(result: object) -> list[blockkit.Block]:
+def _choice(
+    choice: results.Choice, offered_to: str | None, style: str | None = None
+) -> blockkit.Block:
+    """A button for one of the asker's ways forward: theirs alone, and asking first when it
+    destroys something."""
+    confirm = choice.confirm
+    if confirm is None and _DESTRUCTIVE.match(choice.command):
+        confirm = f'This runs "{choice.command}", which removes or takes back data. Go ahead?'
+    return blockkit.button(
+        choice.label,
+        action_id=RUN_COMMAND,
+        value=button_value(choice.command, offered_to),
+        style="danger" if confirm and style is None else style,  # type: ignore[arg-type]
+        confirm=confirm,
+    )
+
+
+def _buttons(result: object, offered_to: str | None = None) -> list[blockkit.Block]:
     match result:
         case results.CustomerCard(card=card):
             customer_id = card.customer.id
@@ -160,11 +192,15 @@ def _buttons(result: object) -> list[blockkit.Block]:
         case results.ClvOne(card=card):
             return [_run("Open 360", f"customer #{card.customer.id}")]
         case results.ForgetConfirm(card=card, confirm_command=command):
-            return [_run(f"Erase {card.customer.name}", command, "danger")]
+            question = (
+                f"Erase the personal data of {card.customer.name} for good? This cannot be undone."
+            )
+            erase = results.Choice(f"Erase {card.customer.name}", command, question)
+            return [_choice(erase, offered_to, "danger")]
         case results.DidYouMean(choices=choices) | results.Problem(choices=choices):
-            return [_run(c.label, c.command) for c in choices]
+            return [_choice(c, offered_to) for c in choices]
         case results.NotFound(suggestions=suggestions, add_command=add_command):
-            return [_run(c.label, c.command) for c in suggestions] + [
-                _run("Add it", add_command, "primary")
+            return [_choice(c, offered_to) for c in suggestions] + [
+                _choice(results.Choice("Add it", add_command), offered_to, "primary")
             ]
     return []

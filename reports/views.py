@@ -25,13 +25,16 @@ SUMMARY_LIMIT = 3_000  # a plain_text_input holds at most 3,000 characters
 OPTION_TEXT = 75
 
 
-def home_view(answers: list[results.Answer], tz: tzinfo) -> dict[str, Any]:
-    """The App Home tab: the answers one under another, within the Home tab's 100 blocks."""
+def home_view(
+    answers: list[results.Answer], tz: tzinfo, *, offered_to: str | None = None
+) -> dict[str, Any]:
+    """The App Home tab: the answers one under another, within the Home tab's 100 blocks;
+    `offered_to` is the user whose tab it is."""
     blocks: list[blockkit.Block | None] = []
     for answer in answers:
         if blocks:
             blocks.append(blockkit.divider())
-        blocks.extend(render_message(answer, tz, surface="home")["blocks"])
+        blocks.extend(render_message(answer, tz, surface="home", offered_to=offered_to)["blocks"])
     blocks.append(blockkit.context("Ask me anything with `/crm help`, or mention me in a channel."))
     return {"type": "home", "blocks": blockkit.message("CRM", blocks, surface="home")["blocks"]}
 

@@ -771,7 +771,9 @@ class SlackEmulator:
         user_id = call.args.get("user")
         if not user_id:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": self._user(user_id)}
+        # A user of the workspace the token was installed in (OAuth), as on Slack.
+        team_id = self.installed.get(call.token or "", TEAM_ID)
+        return {"ok": True, "user": self._user(user_id, team_id)}
 
     def _users_list(self, call: Call) -> dict[str, Any]:
         """The configured users and Slackbot (as on Slack: an id of its own, not `is_bot`),
@@ -803,14 +805,14 @@ class SlackEmulator:
         page, cursor = _page(channels, call.args)
         return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
-    def _user(self, user_id: str) -> dict[str, Any]:
+    def _user(self, user_id: str, team_id: str = TEAM_ID) -> dict[str, Any]:
         overrides = self.users.get(user_id, {})
         tz = overrides.get("tz", DEFAULT_TZ)
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
         name = f"user-{user_id.lower()}"
         user = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "name": name,
             "real_name": name,
             "deleted": False,

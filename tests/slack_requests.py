@@ -86,7 +86,16 @@ class SlackSender:
         }
         return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
 
-    def event(self, event: dict, *, event_id: str | None = None, retry: int = 0, **kw) -> Reply:
+    def event(
+        self,
+        event: dict,
+        *,
+        event_id: str | None = None,
+        retry: int = 0,
+        ext_shared: bool = False,
+        **kw,
+    ) -> Reply:
+        """An event_callback envelope; `ext_shared` as Slack marks a Slack Connect channel's."""
         envelope = {
             "token": "legacy-verification-token",
             "team_id": self.team_id,
@@ -103,7 +112,7 @@ class SlackSender:
                     "is_enterprise_install": False,
                 }
             ],
-            "is_ext_shared_channel": False,
+            "is_ext_shared_channel": ext_shared,
         }
         headers = kw.pop("headers", {}) or {}
         if retry:
@@ -111,7 +120,17 @@ class SlackSender:
         body = json.dumps(envelope).encode()
         return self.post(body, "application/json", headers=headers, **kw)
 
-    def mention(self, text: str, *, user: str = "U0REP0001", ts: str | None = None, **kw) -> Reply:
+    def mention(
+        self,
+        text: str,
+        *,
+        user: str = "U0REP0001",
+        ts: str | None = None,
+        user_team: str | None = None,
+        **kw,
+    ) -> Reply:
+        """An app_mention in #sales; `user_team` names the user's own workspace, as Slack does
+        for a user of another organisation in a Slack Connect channel."""
         event = {
             "type": "app_mention",
             "user": user,
@@ -120,6 +139,26 @@ class SlackSender:
             "channel": "C0SALES",
             "event_ts": ts or "1700000000.000100",
         }
+        if user_team:
+            event |= {"user_team": user_team, "source_team": user_team}
+        return self.event(event, **kw)
+
+    def direct_message(
+        self, text: str, *, user: str = "U0REP0001", user_team: str | None = None, **kw
+    ) -> Reply:
+        """A message to the bot in its direct-message channel with `user`."""
+        ts = f"1700001{next(_ids):03d}.000100"
+        event = {
+            "type": "message",
+            "channel_type": "im",
+            "channel": f"D{user}",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+        }
+        if user_team:
+            event |= {"user_team": user_team, "source_team": user_team}
         return self.event(event, **kw)
 
     def click(
@@ -130,15 +169,17 @@ class SlackSender:
         response_url: str | None = None,
         team: str | None = None,
         user: str = "U0REP0001",
+        user_team: str | None = None,
         **kw,
     ) -> Reply:
         """A block_actions payload for one button: on a message (with its response_url) or,
-        without a response_url, on the App Home."""
+        without a response_url, on the App Home; `user_team` for a user of another
+        organisation (their own workspace)."""
         team = team or self.team_id
         payload: dict = {
             "type": "block_actions",
             "team": {"id": team, "domain": "acme-sales"},
-            "user": {"id": user, "team_id": team},
+            "user": {"id": user, "team_id": user_team or team},
             "api_app_id": "A0CRM",
             "trigger_id": f"{next(_ids)}.2.abc",
             "actions": [

@@ -73,8 +73,9 @@ def ready(future: Future[Answered]) -> Answered | None:
 
 
 def message(answer: Answer, actor: Actor) -> dict[str, Any]:
-    """The Slack message for an answer (text fallback and blocks)."""
-    return render_message(answer, actor.tz)
+    """The Slack message for an answer (text fallback and blocks); its choices act for the
+    actor only."""
+    return render_message(answer, actor.tz, offered_to=actor.user_id)
 
 
 def visibility(answer: Answer) -> str:
@@ -90,9 +91,8 @@ def deliver_export(client: WebClient, answer: Answer, actor: Actor) -> bool:
     result = answer.result
     if not isinstance(result, ExportReady):
         return False
-    dm = client.conversations_open(users=actor.user_id)["channel"]["id"]
     client.files_upload_v2(
-        channel=dm,
+        channel=direct_channel(client, actor.user_id),
         file_uploads=[
             {"content": data, "filename": name, "title": name}
             for name, data in result.files.items()
@@ -100,6 +100,21 @@ def deliver_export(client: WebClient, answer: Answer, actor: Actor) -> bool:
         initial_comment=f"Everything held on customer #{result.customer_id}, as you asked.",
     )
     return True
+
+
+def direct_channel(client: WebClient, user_id: str) -> str:
+    """The bot's direct-message channel with the user (conversations.open)."""
+    return client.conversations_open(users=user_id)["channel"]["id"]
+
+
+def shared_outside(context: BotContext, team_id: str | None, channel_id: str | None) -> bool:
+    """Whether conversations.info says the channel is shared with another organisation
+    (Slack Connect): the CRM's data must not be posted there unasked."""
+    slack = context.backend.slack
+    if slack is None or not team_id or not channel_id or channel_id.startswith("D"):
+        return False
+    channel = slack.channel(team_id, channel_id)
+    return bool(channel and channel.is_ext_shared)
 
 
 def upload_chart(

@@ -2,7 +2,9 @@
 
 The button's value is the command it stands for; its answer replaces nothing and is shown
 to the person who clicked, as a slash command's would be (in a direct message when the
-button was on the App Home, which has no response_url).
+button was on the App Home, which has no response_url). A choice or confirmation is bound to
+the user it was offered to: anyone else who clicks it is told so, and nothing runs. The
+command goes through commands.dispatch, which checks the clicker's role before any work.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.identity import slack_actor, team_of
+from bot.askers import interaction_asker
+from bot.identity import slack_actor
 from bot.listeners import answering
 from bot.slack_ids import action_ids
 from reports.action_ids import RUN_COMMAND
+from reports.button_values import read_button_value
+from reports.refusals import offered_to_someone_else
 
 if TYPE_CHECKING:
     from bot.app import BotContext
@@ -27,13 +32,15 @@ def register(app: App, context: BotContext) -> None:
         ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient
     ) -> None:
         ack()
-        actor = slack_actor(
-            context.backend.settings,
-            context.users,
-            team_id=team_of(body),
-            user_id=body["user"]["id"],
-        )
-        answer = answering.answer(context, action["value"], actor)
+        clicked = read_button_value(action["value"])
+        user_id = body["user"]["id"]
+        if not clicked.is_for(user_id):
+            _tell(client, respond, body, user_id, offered_to_someone_else(
+                clicked.offered_to, clicked.command
+            ))  # fmt: skip
+            return
+        actor = slack_actor(context.backend.settings, context.users, interaction_asker(body))
+        answer = answering.answer(context, clicked.command, actor)
         answering.deliver_export(client, answer, actor)
         if not body.get("response_url"):  # a button on the App Home: answer in a DM
             client.chat_postMessage(channel=actor.user_id, **answering.message(answer, actor))
@@ -43,3 +50,11 @@ def register(app: App, context: BotContext) -> None:
             response_type=answering.visibility(answer),
             replace_original=False,
         )
+
+
+def _tell(client: WebClient, respond: Respond, body: dict, user_id: str, text: str) -> None:
+    """A word for the clicker alone: ephemeral under the message, or a DM from the App Home."""
+    if body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=user_id, text=text)

@@ -3,7 +3,10 @@ the message and its permalink), the "Log interaction" global shortcut, and "Log 
 
 The customer is picked from the database as the user types (an external select); the
 submission is checked (errors shown next to the field), saved once even if sent twice, and
-confirmed to the user in a direct message.
+confirmed to the user in a direct message. Every step checks the user's role first
+(commands.permissions): opening the form and saving it need `log`'s access, listing
+customers in the picker `find`'s; a guest or a user of another organisation without them is
+told so and sees no customer.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.askers import interaction_asker
 from bot.client import permalink
-from bot.identity import slack_actor, team_of
+from bot.identity import slack_actor
 from bot.slack_ids import LOG_GLOBAL_SHORTCUT, LOG_MESSAGE_SHORTCUT, action_ids
+from commands.permissions import may
 from commands.results import Answer, Logged
 from commands.text_limit import TEXT_LIMIT
 from crm_core import undo
@@ -31,6 +36,7 @@ from reports import views
 from reports.action_ids import LOG_BUTTON
 from reports.chat import render_message
 from reports.mrkdwn import escape
+from reports.refusals import not_allowed
 
 if TYPE_CHECKING:
     from bot.app import BotContext
@@ -39,12 +45,17 @@ logger = logging.getLogger(__name__)
 # A follow-up picked as a day is due at 9:00 in the user's time zone, as in chat.
 FOLLOW_UP_TIME = time(9, 0)
 PICKER_OPTIONS = 20
+# The verbs whose access the form needs: saving logs an interaction, the picker finds customers.
+LOG_VERB, PICK_VERB = "log", "find"
+REFUSED_WHAT = "log an interaction in the CRM"
 
 
 def register(app: App, context: BotContext) -> None:
     @app.shortcut(LOG_MESSAGE_SHORTCUT)
     def from_message(ack: Ack, shortcut: dict, client: WebClient, respond: Respond) -> None:
         ack()
+        if not _may_log(context, shortcut, client, respond):
+            return
         message = shortcut.get("message", {})
         link = permalink(client, shortcut["channel"]["id"], message.get("ts"))
         view = views.log_modal(summary=message.get("text", ""), permalink=link)
@@ -53,6 +64,8 @@ def register(app: App, context: BotContext) -> None:
     @app.shortcut(LOG_GLOBAL_SHORTCUT)
     def from_anywhere(ack: Ack, shortcut: dict, client: WebClient) -> None:
         ack()
+        if not _may_log(context, shortcut, client, None):
+            return
         _open(client, shortcut["trigger_id"], views.log_modal(), None)
 
     @app.action(action_ids(LOG_BUTTON))
@@ -60,7 +73,9 @@ def register(app: App, context: BotContext) -> None:
         ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond | None
     ) -> None:
         ack()
-        team_id, value = team_of(body), str(action.get("value", ""))
+        if not _may_log(context, body, client, respond):
+            return
+        team_id, value = interaction_asker(body).team_id, str(action.get("value", ""))
         try:
             with unit_of_work(context.backend.engine) as session:
                 customer = get_customer(
@@ -74,19 +89,26 @@ def register(app: App, context: BotContext) -> None:
 
     @app.options(views.CUSTOMER_SELECT)
     def customer_options(ack: Ack, body: dict) -> None:
+        settings = context.backend.settings
+        actor = slack_actor(settings, context.users, interaction_asker(body))
+        if not may(actor.role, PICK_VERB, settings):
+            ack(options=[])
+            return
         with unit_of_work(context.backend.engine) as session:
             typed = body.get("value", "")[:TEXT_LIMIT]  # bounded before anything reads it
             found = search_customers(
-                session, team_id=team_of(body), text=typed, limit=PICKER_OPTIONS
+                session, team_id=actor.team_id, text=typed, limit=PICKER_OPTIONS
             )
         ack(options=[views.customer_option(s.customer_id, s.name) for s in found])
 
     @app.view(views.LOG_MODAL)
     def submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        team_id, user_id = team_of(body), body["user"]["id"]
-        actor = slack_actor(
-            context.backend.settings, context.users, team_id=team_id, user_id=user_id
-        )
+        actor = slack_actor(context.backend.settings, context.users, interaction_asker(body))
+        team_id, user_id = actor.team_id, actor.user_id
+        if not may(actor.role, LOG_VERB, context.backend.settings):
+            refusal = not_allowed(actor.role, REFUSED_WHAT, short=True)
+            ack(response_action="errors", errors={views.SUMMARY_BLOCK: refusal})
+            return
         values = view["state"]["values"]
         customer = _selected(values, views.CUSTOMER_BLOCK, views.CUSTOMER_SELECT)
         kind = _selected(values, views.KIND_BLOCK, views.KIND_SELECT) or "note"
@@ -135,7 +157,23 @@ def register(app: App, context: BotContext) -> None:
             return
         ack()
         answer = Answer(logged, shown_at=actor.now)
-        client.chat_postMessage(channel=user_id, **render_message(answer, actor.tz))
+        message = render_message(answer, actor.tz, offered_to=user_id)
+        client.chat_postMessage(channel=user_id, **message)
+
+
+def _may_log(context: BotContext, body: dict, client: WebClient, respond: Respond | None) -> bool:
+    """Whether the user may log; if not, they are told why (under the message when there is
+    one, else in a direct message) and no form opens."""
+    settings = context.backend.settings
+    actor = slack_actor(settings, context.users, interaction_asker(body))
+    if may(actor.role, LOG_VERB, settings):
+        return True
+    refusal = not_allowed(actor.role, REFUSED_WHAT)
+    if respond is not None and body.get("response_url"):
+        respond(text=refusal, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=actor.user_id, text=refusal)
+    return False
 
 
 def _button_customer(value: str) -> int:

@@ -3,6 +3,10 @@
 Slack retries an event it thinks went unanswered; each event id is taken on once (in the
 database, so across processes and restarts), and a logged interaction carries the event id
 as its idempotency key besides. The bot's own messages and edits are ignored.
+
+In a channel shared with another organisation (Slack Connect) an answer goes to the asker
+alone (chat.postEphemeral, charts in a direct message), never into the channel: the other
+organisation's members would read the CRM's data there. Direct messages are private anyway.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.askers import event_asker
 from bot.client import permalink
 from bot.identity import slack_actor
 from bot.listeners import answering
@@ -53,8 +58,7 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
     actor = slack_actor(
         context.backend.settings,
         context.users,
-        team_id=team_id,
-        user_id=event["user"],
+        event_asker(body, event),
         permalink=permalink(client, event["channel"], event["ts"]),
         idempotency_key=f"slack:{event_id}",
         wants_chart=chart,
@@ -62,9 +66,26 @@ def _answer(context: BotContext, body: dict, event: dict, client: WebClient) -> 
     )
     answer = answering.answer(context, text, actor)
     thread = event.get("thread_ts") or event["ts"]
-    client.chat_postMessage(
-        channel=event["channel"], thread_ts=thread, **answering.message(answer, actor)
-    )
+    channel, message = event["channel"], answering.message(answer, actor)
+    shared = _shared_outside(context, body, event)
+    if shared:
+        client.chat_postEphemeral(channel=channel, user=actor.user_id, thread_ts=thread, **message)
+    else:
+        client.chat_postMessage(channel=channel, thread_ts=thread, **message)
     answering.deliver_export(client, answer, actor)
-    if chart:
-        answering.upload_chart(client, answer, channel=event["channel"], thread_ts=thread)
+    if chart and shared:  # the chart is data too: the asker's direct message
+        dm = answering.direct_channel(client, actor.user_id)
+        answering.upload_chart(client, answer, channel=dm)
+    elif chart:
+        answering.upload_chart(client, answer, channel=channel, thread_ts=thread)
+
+
+def _shared_outside(context: BotContext, body: dict, event: dict) -> bool:
+    """Whether the conversation is shared with another organisation: as the event envelope
+    says, or, when it does not say, as conversations.info does."""
+    if event.get("channel_type") == "im":
+        return False
+    if "is_ext_shared_channel" in body:
+        return bool(body["is_ext_shared_channel"])
+    team_id = body.get("team_id") or event.get("team")
+    return answering.shared_outside(context, team_id, event["channel"])

@@ -3,7 +3,8 @@
 A quick answer goes back in the acknowledgement, visible to the asker only unless they
 wrote `share`; a slow one (a refresh, a busy database) is acknowledged with "working on it"
 and answered through the command's response_url when ready. `... chart` adds the answer's
-chart, uploaded to the channel after the answer.
+chart, uploaded to the channel after the answer; in a channel shared with another
+organisation (Slack Connect), to the asker's direct message unless the answer was shared.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.askers import command_asker
 from bot.identity import slack_actor
 from bot.listeners import answering
 from reports.charts import CHARTS
@@ -35,8 +37,7 @@ def register(app: App, context: BotContext, command_name: str) -> None:
             slack_actor,
             context.backend.settings,
             context.users,
-            team_id=command["team_id"],
-            user_id=command["user_id"],
+            command_asker(command),
             wants_chart=chart,
             channel_id=command.get("channel_id"),
         )
@@ -57,6 +58,17 @@ def register(app: App, context: BotContext, command_name: str) -> None:
             )
         answering.deliver_export(client, answered.answer, answered.actor)
         if chart and not answering.upload_chart(
-            client, answered.answer, channel=command["channel_id"]
+            client, answered.answer, channel=_chart_channel(context, client, command, answered)
         ):
             respond(text=NO_CHART, response_type="ephemeral", replace_original=False)
+
+
+def _chart_channel(
+    context: BotContext, client: WebClient, command: dict, answered: answering.Answered
+) -> str:
+    """Where the chart goes: the channel, or the asker's direct message when the channel is
+    shared with another organisation and the answer was for the asker alone."""
+    channel = command["channel_id"]
+    if answered.answer.share or not answering.shared_outside(context, command["team_id"], channel):
+        return channel
+    return answering.direct_channel(client, answered.actor.user_id)
