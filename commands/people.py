@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
+from commands.actor import Channel
 from commands.request import Request
+from commands.results import Problem
 from crm_core import directory
 from crm_core.errors import UnknownName
 
@@ -66,3 +68,17 @@ def channel(request: Request, text: str) -> str:
         f"`channels add #{handle} <its channel id>` (the id is in the channel's details, "
         "like C0123ABCD), or run `crm directory sync` with a bot token"
     )
+
+
+def slack_channel(request: Request, channel_id: str) -> Channel | Problem | None:
+    """The channel as Slack shows it to the bot; None without Slack (the console), and a
+    Problem saying what to do when Slack knows no such channel."""
+    if request.slack is None:
+        return None
+    found = request.slack.channel(request.actor.team_id, channel_id)
+    if found is None:
+        return Problem(
+            f"I can't find the channel {channel_id}: pick it from the list Slack shows as "
+            "you type #, and check it still exists"
+        )
+    return found

@@ -595,11 +595,14 @@ class SlackEmulator:
         if self.rotating_seconds is not None:
             token = f"xoxe.{token}"
             rotation = self._refreshable(team_id)
+        return {**self._issue(team_id, token), **rotation, "authed_user": {"id": "U0INSTALLER"}}
+
+    def _issue(self, team_id: str, token: str) -> dict[str, Any]:
+        """oauth.v2.access's answer for a new bot token of `team_id`, now accepted."""
         with self._changed:
             self.installed[token] = team_id
             self.tokens.add(token)
         return {
-            **rotation,
             "ok": True,
             "access_token": token,
             "token_type": "bot",
@@ -609,7 +612,6 @@ class SlackEmulator:
             "team": {"id": team_id, "name": f"Workspace {team_id}"},
             "enterprise": None,
             "is_enterprise_install": False,
-            "authed_user": {"id": "U0INSTALLER"},
         }
 
     def _refreshable(self, team_id: str) -> dict[str, Any]:
@@ -626,21 +628,7 @@ class SlackEmulator:
         if team_id is None:
             return {"ok": False, "error": "invalid_refresh_token"}
         token = f"xoxe.xoxb-{team_id.lower()}-{self._next_id('')}"
-        with self._changed:
-            self.installed[token] = team_id
-            self.tokens.add(token)
-        return {
-            **self._refreshable(team_id),
-            "ok": True,
-            "access_token": token,
-            "token_type": "bot",
-            "scope": "commands,chat:write",
-            "bot_user_id": BOT_USER_ID,
-            "app_id": APP_ID,
-            "team": {"id": team_id, "name": f"Workspace {team_id}"},
-            "enterprise": None,
-            "is_enterprise_install": False,
-        }
+        return {**self._issue(team_id, token), **self._refreshable(team_id)}
 
     def _post_message(self, call: Call) -> dict[str, Any]:
         if error := _missing_message_args(call.args) or self._posting_error(call.args["channel"]):

@@ -47,13 +47,10 @@ def subscribe(command: SubscribeAlerts, request: Request) -> AlertSubscribed | P
     ):
         return refused
     channel_name = None
-    if request.slack is not None:
-        channel = request.slack.channel(actor.team_id, channel_id)
-        if channel is None:
-            return Problem(
-                f"I can't find the channel {channel_id}: pick it from the list Slack shows as "
-                "you type #, and check it still exists"
-            )
+    channel = people.slack_channel(request, channel_id)
+    if isinstance(channel, Problem):
+        return channel
+    if channel is not None:
         if not channel.bot_is_member:
             return Problem(
                 f"I'm not in <#{channel.id}>, so I could not post there: invite me first "

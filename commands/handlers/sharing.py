@@ -13,15 +13,10 @@ def share_channel(command: ShareChannel, request: Request) -> ChannelSharing | P
     """Set or take back the allowance (admins only: commands.permissions); audited."""
     actor = request.actor
     channel_id = people.channel(request, command.channel)
-    is_ext_shared = None
-    if request.slack is not None:
-        channel = request.slack.channel(actor.team_id, channel_id)
-        if channel is None:
-            return Problem(
-                f"I can't find the channel {channel_id}: pick it from the list Slack shows as "
-                "you type #, and check it still exists"
-            )
-        is_ext_shared = channel.is_ext_shared
+    channel = people.slack_channel(request, channel_id)
+    if isinstance(channel, Problem):
+        return channel
+    is_ext_shared = channel.is_ext_shared if channel else None
     held = shared_channels.is_allowed(request.session, team_id=actor.team_id, channel_id=channel_id)
     if command.allowed:
         shared_channels.allow(
