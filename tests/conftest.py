@@ -126,3 +126,15 @@ def emulator():
     with SlackEmulator() as emulator:
         emulator.tokens.add(BOT_TOKEN)
         yield emulator
+
+
+@pytest.fixture
+def oauth(engine: Engine, monkeypatch) -> Iterator[Engine]:
+    """Multi-workspace mode (OAuth app, sealing key) on `engine`; slack_sdk's tables are
+    dropped before and after, as they are not the CRM's (the migrations test compares those)."""
+    from tests.oauth_install import drop_slack_tables, oauth_environment
+
+    oauth_environment(monkeypatch)
+    drop_slack_tables(engine)
+    yield engine
+    drop_slack_tables(engine)

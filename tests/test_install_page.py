@@ -3,24 +3,14 @@ client may open the page only so often (429 with Retry-After past that)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import Engine, MetaData, func, select
 
 from bot.install_page import PER_CLIENT, InstallPageLimiter
 from bot.slack_ids import INSTALL_PATH
 from tests.bot_server import running_bot
-from tests.oauth_install import drop_slack_tables, get, install, oauth_environment
-
-
-@pytest.fixture
-def oauth(engine: Engine, monkeypatch) -> Iterator[Engine]:
-    oauth_environment(monkeypatch)
-    drop_slack_tables(engine)
-    yield engine
-    drop_slack_tables(engine)  # not the CRM's tables: the migrations test compares those
+from tests.oauth_install import get, install
 
 
 def states(engine: Engine):

@@ -4,28 +4,15 @@ own (the alert runner), the refreshed token stored sealed in place of the old on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from sqlalchemy import Engine
-
 from bot.client import web_client
 from bot.workspaces import Workspaces, installation_store
 from tests.bot_server import running_bot
-from tests.oauth_install import drop_slack_tables, install, oauth_environment
+from tests.oauth_install import install
 from tests.slack_requests import SlackSender
 from tests.test_token_sealing import audited, every_stored_text, rows
 
 EXPIRES_IN = 60  # seconds: inside the two hours before expiry when tokens are refreshed
 HALF_A_DAY = 12 * 3600  # how long Slack's rotating tokens last
-
-
-@pytest.fixture
-def oauth(engine: Engine, monkeypatch) -> Iterator[Engine]:
-    oauth_environment(monkeypatch)
-    drop_slack_tables(engine)
-    yield engine
-    drop_slack_tables(engine)  # not the CRM's tables: the migrations test compares those
 
 
 def refreshes(emulator) -> list:

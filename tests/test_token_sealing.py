@@ -4,8 +4,6 @@ against the emulator, reading the database directly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
@@ -18,17 +16,9 @@ from crm_core.models import AuditEvent
 from crm_core.sealed_tokens import MissingSecretKey
 from crm_core.settings import Settings
 from tests.bot_server import running_bot
-from tests.oauth_install import SECRET_KEY, drop_slack_tables, install, oauth_environment
+from tests.oauth_install import SECRET_KEY, install
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SIGNING_SECRET, SlackSender
-
-
-@pytest.fixture
-def oauth(engine: Engine, monkeypatch) -> Iterator[Engine]:
-    oauth_environment(monkeypatch)
-    drop_slack_tables(engine)
-    yield engine
-    drop_slack_tables(engine)  # not the CRM's tables: the migrations test compares those
 
 
 def every_stored_text(engine: Engine) -> str:
