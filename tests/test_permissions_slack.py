@@ -20,7 +20,8 @@ from sqlmodel import Session
 from bot import identity
 from bot.listeners.slash import WORKING
 from bot.slack_ids import LOG_GLOBAL_SHORTCUT, LOG_MESSAGE_SHORTCUT
-from commands.permissions import may
+from commands.permissions import ACCESS, may
+from commands.registry import VERBS as REGISTRY
 from crm_core.customers import add_contact, create_customer
 from crm_core.db import unit_of_work
 from crm_core.interactions import log_interaction
@@ -423,3 +424,56 @@ def test_a_rep_cannot_plant_an_erase_for_an_admin_to_click(slack, emulator, engi
     [answer] = emulator.wait_for("chat.postMessage")
     assert "only an admin" in answer.args["text"]
     assert _buttons(answer.args) == []
+
+
+# Every verb, as its first example in the registry says it (people and channels by their
+# listing, which the table opens; adding to them is a handler's narrower rule).
+EVERY_VERB = {spec.name: spec.examples[0] for spec in REGISTRY} | {
+    "people": "people",
+    "channels": "channels",
+}
+# The gate's refusals (commands.roles.not_permitted), one per role it refuses.
+GATE_REFUSALS = (
+    "only an admin can",
+    "guests of this workspace can't",
+    "guests may only read",
+    "you are from another organisation",
+)
+
+
+def refused_by_the_gate(said: str) -> bool:
+    return any(phrase in said for phrase in GATE_REFUSALS)
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_every_verb_the_table_refuses_is_refused_through_every_entry_point(
+    slack, emulator, engine, entry
+):
+    before = interactions(engine)
+    for verb, line in EVERY_VERB.items():
+        for role, user in ROLE_USERS.items():
+            if may(role, verb, Settings()):
+                continue
+            emulator.reset()
+            said = send(slack, emulator, entry, line, user)
+            assert refused_by_the_gate(said), (entry, role, verb, said)
+            for secret in SECRETS:
+                assert secret not in said, (entry, role, verb)
+    assert interactions(engine) == before
+
+
+def test_every_verb_the_table_allows_gets_past_the_gate_from_slack(slack, emulator):
+    for verb, line in EVERY_VERB.items():
+        for role, user in ROLE_USERS.items():
+            if not may(role, verb, Settings()):
+                continue
+            emulator.reset()
+            reply = slack.slash(line, user=user, response_url=emulator.response_url())
+            if WORKING in reply.body.decode():
+                emulator.wait_for("response_url")
+            said = posted(emulator, reply)
+            assert not refused_by_the_gate(said), (role, verb, said)
+
+
+def test_every_verb_of_the_table_is_tried():
+    assert set(EVERY_VERB) == set(ACCESS)
