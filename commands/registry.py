@@ -194,7 +194,8 @@ VERBS: tuple[VerbSpec, ...] = (
     VerbSpec(
         "clv",
         "clv [top N] [segment <segment>] [owner @user] | clv <customer>",
-        "Predicted customer lifetime value (BG/NBD + Gamma-Gamma): the top customers, or one.",
+        "Predicted customer lifetime value (the purchase model + Gamma-Gamma): the top customers, "
+        "or one.",
         ("clv top 10", "clv top 5 segment Enterprise", "clv owner me", "clv Acme"),
         verbs.ShowClv,
         analytics.clv,

@@ -215,3 +215,21 @@ def test_auto_picks_the_model_closest_on_the_holdout(cdnow_workspace):
     # The actual holdout count is the same for every model: repeat purchases in the last
     # quarter of the span by customers who had bought before it.
     assert len({round(c["actual"], 6) for c in check.values()}) == 1
+
+
+def test_a_clv_answer_names_the_model_and_why(engine):
+    from crm_core.analytics.scoring import refresh_scores
+    from crm_core.db import unit_of_work
+    from crm_core.settings import AnalyticsSettings
+    from tests.analytics_data import CDNOW_END, load_cdnow
+    from tests.chat import ChatBot
+
+    with unit_of_work(engine) as session:
+        load_cdnow(session, customers=1_000)
+        fit = refresh_scores(
+            session, team_id="T1", settings=AnalyticsSettings(model="auto"), now=CDNOW_END
+        )
+        label, reason = clv_models.LABELS[fit.model], fit.model_reason
+    said = ChatBot(engine, now=CDNOW_END).exec("clv top 3")
+    assert f"Method: {label} + Gamma-Gamma" in said
+    assert f"Why this model: {reason}." in said and reason.startswith("auto: ")
