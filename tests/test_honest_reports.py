@@ -225,3 +225,25 @@ def test_the_nps_trend_counts_months_in_the_workspace_zone(session):
     assert [(m.month, m.nps.responses) for m in utc] == [
         ("2026-01", 0), ("2026-02", 1), ("2026-03", 0)
     ]  # fmt: skip
+
+
+def test_a_lapsed_one_time_buyer_is_overdue_against_the_typical_gap(session):
+    """Under BG/NBD a one-time buyer is always 100% alive, so only the population's rhythm can
+    flag one: more than twice the repeat buyers' mean gap since their only purchase."""
+    from crm_core.alerts.digest import OVERDUE_FACTOR, at_risk_snapshot, typical_gap
+    from crm_core.analytics.customer_scores import CustomerScore, scores
+    from crm_core.analytics.scoring import refresh_scores
+    from crm_core.settings import AnalyticsSettings
+
+    load_cdnow(session, customers=1_000)
+    refresh_scores(session, team_id="T1", settings=AnalyticsSettings(model="bgnbd"), now=CDNOW_END)
+    stored = [CustomerScore(*row) for row in session.execute(select(scores("T1"))).all()]
+    repeat = [s for s in stored if s.frequency > 0]
+    gap = sum(s.recency / s.frequency for s in repeat) / len(repeat)
+    assert typical_gap(session, team_id="T1") == pytest.approx(gap)
+    lapsed = {s.customer_id for s in stored if s.frequency == 0 and s.age > OVERDUE_FACTOR * gap}
+    assert lapsed and all(s.p_alive == pytest.approx(1) for s in stored if s.frequency == 0)
+    snapshot = at_risk_snapshot(session, team_id="T1", alive_threshold=0.5, now=CDNOW_END)
+    flagged = {row.customer_id for row in snapshot.rows if row.overdue}
+    once = {s.customer_id for s in stored if s.frequency == 0}
+    assert flagged & once == lapsed

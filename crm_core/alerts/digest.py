@@ -3,7 +3,8 @@
 Read from stored scores only (a digest never fits a model). A customer is at risk when the
 probability of being alive is under the threshold, or when they are overdue against their
 own rhythm: the time since their last purchase is more than OVERDUE_FACTOR times their usual
-gap between purchases. They are ranked by value at risk, those not in the previous post first.
+gap between purchases (for a one-time buyer, who has none, the population's typical gap).
+They are ranked by value at risk, those not in the previous post first.
 """
 
 from __future__ import annotations
@@ -98,6 +99,9 @@ def at_risk_snapshot(
     overdue = (score.frequency > 0) & (
         score.frequency * (score.age - score.recency) > OVERDUE_FACTOR * score.recency
     )
+    gap = typical_gap(session, team_id=team_id)
+    if gap is not None:  # one-time buyers have no rhythm of their own: the population's
+        overdue = overdue | ((score.frequency == 0) & (score.age > OVERDUE_FACTOR * gap))
     value = func.coalesce(score.value_at_risk, 0.0)
     rows = session.exec(
         select(score.customer_id, value, overdue, Customer.owner_user_id, Customer.segment)
@@ -109,6 +113,16 @@ def at_risk_snapshot(
         AtRiskRow(r[0], float(r[1]), bool(r[2]), r[3], r[4]) for r in rows if r[0] not in hidden
     ]
     return RiskSnapshot(fit, kept, len(hidden))
+
+
+def typical_gap(session: Session, *, team_id: str) -> float | None:
+    """The population's usual gap between purchases, in the fit's time unit: the mean of the
+    repeat buyers' own gaps (recency / frequency); None without a repeat buyer."""
+    score = scores(team_id).c
+    gap = session.exec(
+        select(func.avg(score.recency * 1.0 / score.frequency)).where(score.frequency > 0)
+    ).one()
+    return None if gap is None else float(gap)
 
 
 def build_digest(
