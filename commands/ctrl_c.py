@@ -9,6 +9,7 @@ command of a session spends a second or two importing, which is when people pres
 from __future__ import annotations
 
 import signal
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,12 @@ def outside_imports() -> Iterator[None]:
     asker.start()
     try:
         yield
+    except sqlite3.OperationalError as exc:
+        # A statement the Ctrl-C aborted through a raw driver cursor (the bulk reads and
+        # writes of analytics), which SQLAlchemy's error hook does not see: the same Ctrl-C.
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT:
+            raise KeyboardInterrupt from exc
+        raise
     finally:
         done.set()
         asker.join()
