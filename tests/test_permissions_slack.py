@@ -477,3 +477,19 @@ def test_every_verb_the_table_allows_gets_past_the_gate_from_slack(slack, emulat
 
 def test_every_verb_of_the_table_is_tried():
     assert set(EVERY_VERB) == set(ACCESS)
+
+
+def test_a_button_bound_to_no_one_never_skips_the_erase_preview(slack, emulator, customer_id):
+    """A planted `forget #N confirm` value on a button of an older message, clicked by an
+    admin, shows what would be erased; only the preview's own bound button erases."""
+    reply = slack.click(
+        f"{RUN_COMMAND}:0", f"forget #{customer_id} confirm", user=ADMIN,
+        response_url=emulator.response_url(),
+    )  # fmt: skip
+    assert reply.status == 200
+    [shown] = emulator.wait_for("response_url")
+    assert "Erased" not in json.dumps(shown.args)
+    [erase] = [b for b in _buttons(shown.args) if b["text"]["text"].startswith("Erase")]
+    assert json.loads(erase["value"]) == {"cmd": f"forget #{customer_id} confirm", "for": ADMIN}
+    card = slack.slash("customer acme", user=ADMIN, response_url=emulator.response_url())
+    assert "buy@acme.example" in card.body.decode()  # nothing was erased

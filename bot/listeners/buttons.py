@@ -18,6 +18,7 @@ from bot.askers import interaction_asker
 from bot.identity import slack_actor
 from bot.listeners import answering
 from bot.slack_ids import action_ids
+from commands.registry import without_confirm_word
 from reports.action_ids import RUN_COMMAND
 from reports.button_values import read_button_value
 from reports.refusals import offered_to_someone_else
@@ -40,7 +41,10 @@ def register(app: App, context: BotContext) -> None:
             ))  # fmt: skip
             return
         actor = slack_actor(context.backend.settings, context.users, interaction_asker(body))
-        answer = answering.answer(context, clicked.command, actor)
+        # A button bound to no one (Open 360, Mark done; or one posted before buttons were
+        # bound) never skips a step: its command runs without a confirm word.
+        command = clicked.command if clicked.offered_to else without_confirm_word(clicked.command)
+        answer = answering.answer(context, command, actor)
         answering.deliver_export(client, answer, actor)
         if not body.get("response_url"):  # a button on the App Home: answer in a DM
             client.chat_postMessage(channel=actor.user_id, **answering.message(answer, actor))
