@@ -31,10 +31,17 @@ The historic fallback has no model and so no interval.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from sqlalchemy import select
+from sqlmodel import Session
 
-from crm_core.analytics import clv_models
+from crm_core.analytics import rankings
+from crm_core.models import ScoreRank
+
+if TYPE_CHECKING:  # lifetimes loads with clv_models: only a refresh needs it
+    from crm_core.analytics import clv_models
 
 DRAWS = 200
 SEED = 14
@@ -72,6 +79,8 @@ def clv_intervals(
     defined (a flat likelihood). `patterns` as the refresh fitted on (frequency, recency,
     T, customers); `spends` as Gamma-Gamma was fitted on (frequency, monetary_value,
     customers)."""
+    from crm_core.analytics import clv_models
+
     f, r, t = (patterns[name].to_numpy(dtype=float) for name in ("frequency", "recency", "T"))
     counts = patterns["customers"].to_numpy(dtype=float)
     purchase_cov = clv_models.log_parameter_covariance(model, f, r, t, counts)
@@ -132,10 +141,28 @@ def clv_intervals(
         drawn_b = per_value[:, None] * np.exp(slope_b @ block)
         totals[start : start + _CHUNK] = counts @ drawn_a + value_sum @ drawn_b
     which = customer_pattern[chosen]
-    drawn = base[which, None] * np.exp(slope_a[which] @ shifts.T) + (
-        customer_order_value[chosen, None] * per_value[which, None] * np.exp(slope_b[which] @ shifts.T)
-    )
+    value = customer_order_value[chosen, None]
+    drawn = base[which, None] * np.exp(slope_a[which] @ shifts.T)
+    drawn += value * per_value[which, None] * np.exp(slope_b[which] @ shifts.T)
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(totals, [tail, 100 - tail])
     lows, highs = np.percentile(drawn, [tail, 100 - tail], axis=1)
     return ClvIntervals(level, float(low), float(high), lows, highs)
+
+
+def stored_customer_intervals(
+    session: Session, *, team_id: str, customer_ids: list[int]
+) -> dict[int, tuple[float, float]]:
+    """The stored CLV intervals (low, high) of those of `customer_ids` in the stored top of
+    the CLV ranking (rankings.RANKED customers); the others have none."""
+    if not customer_ids:
+        return {}
+    rows = session.execute(
+        select(ScoreRank.customer_id, ScoreRank.clv_low, ScoreRank.clv_high).where(
+            ScoreRank.team_id == team_id,
+            ScoreRank.ranking == rankings.CLV,
+            ScoreRank.customer_id.in_(customer_ids),
+            ScoreRank.clv_low.is_not(None),
+        )
+    ).all()
+    return {customer_id: (low, high) for customer_id, low, high in rows}

@@ -513,6 +513,4 @@ def _store_intervals(
                 )
             ],
         )
-    logger.info(
-        "CLV intervals for %s in %.2fs", fit.team_id, time.perf_counter() - started
-    )
+    logger.info("CLV intervals for %s in %.2fs", fit.team_id, time.perf_counter() - started)
