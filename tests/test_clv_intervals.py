@@ -159,8 +159,9 @@ def test_clv_clv_top_the_customer_and_the_card_show_the_stored_intervals(bot, en
     total = f"(90% interval {_money(fit.total_clv_low)}–{_money(fit.total_clv_high)})"
     assert total in summary
     basis = (
-        f"90% intervals cover the uncertainty of the fitted {label} and Gamma-Gamma parameters "
-        "only, not the chance in each customer's own purchases; in USD, as of 1998-06-30."
+        f"The intervals (90%) cover the uncertainty of the fitted {label} and Gamma-Gamma "
+        "parameters only, not the chance in each customer's own purchases; "
+        "in USD, as of 1998-06-30."
     )
     assert basis in summary
     slack = str(bot.slack("clv")["blocks"])
@@ -206,7 +207,7 @@ def test_the_historic_fallback_gives_no_interval_and_says_why(bot, engine):
     fit = bot.result.status.fit
     assert fit.method == "historic"
     assert fit.interval_level is None and fit.total_clv_low is None
-    assert "(no interval: historic formula)" in summary and "intervals cover" not in summary
+    assert "(no interval: historic formula)" in summary and "intervals (" not in summary
     assert "(no interval: historic formula)" in str(bot.slack("clv")["blocks"])
     with unit_of_work(engine) as session:
         assert all(row.clv_low is None for row in _ranked(session, "T1"))
