@@ -215,3 +215,33 @@ def test_the_historic_fallback_gives_no_interval_and_says_why(bot, engine):
     card = bot.exec("customer #1")
     assert "CLV interval: no interval (historic formula)" in card
     assert "P(no purchase" not in card
+
+
+def test_a_total_that_moved_since_the_refresh_is_not_given_the_refresh_interval(bot, engine):
+    from datetime import timedelta
+
+    from crm_core.purchases import record_purchase
+
+    with unit_of_work(engine) as session:
+        load_cdnow(session, customers=600)
+    bot.now = CDNOW_END
+    bot.exec("clv")
+    fit = bot.result.status.fit
+    low, high = _money(fit.total_clv_low), _money(fit.total_clv_high)
+    with unit_of_work(engine) as session:
+        # A purchase in a period after the fit's end leaves that customer unscored until the
+        # next refresh, so the live total no longer is the one the interval was computed for.
+        record_purchase(
+            session,
+            team_id="T1",
+            customer_id=bot.result.values[0].customer_id,
+            amount="50",
+            default_currency="USD",
+            purchased_at=CDNOW_END + timedelta(days=8),
+        )
+    bot.now = CDNOW_END + timedelta(days=9)
+    text = str(bot.slack("clv", source="slack")["blocks"])  # Slack does not refresh
+    moved = (
+        f"(at the last refresh the total was {_money(fit.total_clv)}, 90% interval {low}–{high})"
+    )
+    assert moved in text, text

@@ -6,9 +6,10 @@ or Pareto/NBD: analytics.model, or with "auto" the one whose forecast of the las
 the observation span, fitted on the rest, came closest: `_choose_model`) on them with weights and
 Gamma-Gamma on the distinct repeat spends, evaluates the predictions once per pattern and
 stores them per pattern, with the tops of the CLV and value-at-risk rankings
-(analytics.rankings) and the totals. Chat answers read those (analytics.customer_scores:
-each customer's aggregates joined to their pattern) and say how fresh they are, instead of
-fitting while Slack waits.
+(analytics.rankings), the totals, and the intervals of total CLV and of the top customers' CLV
+(analytics.intervals, `_store_intervals`: parameter uncertainty only). Chat answers read
+those (analytics.customer_scores: each customer's aggregates joined to their pattern) and say
+how fresh they are, instead of fitting while Slack waits.
 
 With too few repeat customers (analytics.min_repeat_customers) or a fit that does not
 converge, CLV falls back to the historic formula, which never turns one order into a rate
