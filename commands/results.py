@@ -51,6 +51,10 @@ class Choice:
 @dataclass(frozen=True)
 class CustomerCard:
     card: Customer360
+    # The customer's stored CLV interval (low, high) at the fit's interval_level; None when
+    # they are outside the stored top or the fit has no interval.
+    interval: tuple[float, float] | None = None
+    fit: AnalyticsFit | None = None  # the fit the card's scores come from
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,8 @@ class ClvTop:
     segment: str | None = None
     owner_user_id: str | None = None
     distribution: list[float] | None = None  # every scored CLV, when a chart was asked for
+    # Each listed customer's stored CLV interval (low, high) by id, where one was computed.
+    intervals: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,7 @@ class ClvOne:
     card: Customer360
     value: CustomerValue | None  # None: the last refresh did not score this customer
     status: AnalyticsStatus
+    interval: tuple[float, float] | None = None  # as CustomerCard.interval
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,7 +22,7 @@ from commands.results import (
 )
 from commands.verbs import CheckClvModels, ShowCac, ShowChurnRisk, ShowClv
 from crm_core import customers
-from crm_core.analytics import acquisition, values
+from crm_core.analytics import acquisition, intervals, values
 from crm_core.analytics.scoring import HISTORIC, NotEnoughData, freshness, refresh_scores
 from crm_core.customer360 import customer_360
 
@@ -58,7 +58,10 @@ def clv(command: ShowClv, request: Request) -> ClvTop | ClvOne | Problem:
         )
         value = values.customer_value(request.session, team_id=team_id, customer_id=customer.id)
         card = customer_360(request.session, team_id=team_id, customer_id=customer.id)
-        return ClvOne(card, value, status)
+        found = intervals.stored_customer_intervals(
+            request.session, team_id=team_id, customer_ids=[customer.id]
+        )
+        return ClvOne(card, value, status, interval=found.get(customer.id))
     owner = _owner_id(command.owner, request)
     top = values.top_by_clv(
         request.session,
@@ -74,8 +77,17 @@ def clv(command: ShowClv, request: Request) -> ClvTop | ClvOne | Problem:
     distribution = None
     if request.actor.wants_chart:
         distribution = values.all_clv(request.session, team_id=team_id)
+    found = intervals.stored_customer_intervals(
+        request.session, team_id=team_id, customer_ids=[value.customer_id for value in top]
+    )
     return ClvTop(
-        top, totals, status, segment=command.segment, owner_user_id=owner, distribution=distribution
+        top,
+        totals,
+        status,
+        segment=command.segment,
+        owner_user_id=owner,
+        distribution=distribution,
+        intervals=found,
     )
 
 

@@ -18,6 +18,8 @@ from commands.results import (
 )
 from commands.verbs import AddContact, AddCustomer, FindCustomers, ShowCustomer
 from crm_core import customers
+from crm_core.analytics import intervals
+from crm_core.analytics.scoring import latest_fit
 from crm_core.customer360 import customer_360
 from crm_core.models import Contact, Customer
 from crm_core.names import normalize_name
@@ -29,9 +31,12 @@ def show(command: ShowCustomer, request: Request) -> CustomerCard:
     customer = customers.resolve_customer(
         request.session, team_id=request.team_id, text=command.customer
     )
-    return CustomerCard(
-        customer_360(request.session, team_id=request.team_id, customer_id=customer.id)
+    card = customer_360(request.session, team_id=request.team_id, customer_id=customer.id)
+    found = intervals.stored_customer_intervals(
+        request.session, team_id=request.team_id, customer_ids=[customer.id]
     )
+    fit = latest_fit(request.session, team_id=request.team_id) if card.score else None
+    return CustomerCard(card, interval=found.get(customer.id), fit=fit)
 
 
 def find(command: FindCustomers, request: Request) -> Found:

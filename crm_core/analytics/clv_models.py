@@ -286,3 +286,80 @@ def expected_order_value(model: GammaGamma, frequency, monetary_value) -> np.nda
     m = np.asarray(monetary_value, dtype=float)
     weight = model.p * x / (model.p * x + model.q - 1)
     return (1 - weight) * model.population_mean + weight * m
+
+
+def _total_negative_log_likelihood(name: str, theta, frequency, recency, age, weights) -> float:
+    """The purchase model's negative log-likelihood summed over customers, at log-parameters
+    `theta` (lifetimes' own likelihoods, which are averaged, times the customer count)."""
+    fitter = _FITTERS[name]
+    if name == "paretonbd":  # lifetimes' Pareto/NBD takes the parameters themselves
+        mean = fitter._negative_log_likelihood(np.exp(theta), frequency, recency, age, weights, 0)
+        return float(mean * weights.mean())
+    mean = fitter._negative_log_likelihood(theta, frequency, recency, age, weights, 0)
+    return float(mean * weights.sum())
+
+
+def _covariance_from_hessian(nll, theta: np.ndarray, step: float = 1e-3) -> np.ndarray | None:
+    """The inverse of nll's central finite-difference Hessian at `theta`, or None when that
+    Hessian is not positive definite (a flat or ill-posed likelihood gives no covariance)."""
+    size = len(theta)
+    hessian = np.empty((size, size))
+    unit = np.eye(size) * step
+    for i in range(size):
+        for j in range(i, size):
+            value = (
+                nll(theta + unit[i] + unit[j])
+                - nll(theta + unit[i] - unit[j])
+                - nll(theta - unit[i] + unit[j])
+                + nll(theta - unit[i] - unit[j])
+            ) / (4 * step * step)
+            hessian[i, j] = hessian[j, i] = value
+    if not np.isfinite(hessian).all():
+        return None
+    try:
+        np.linalg.cholesky(hessian)
+    except np.linalg.LinAlgError:
+        return None
+    covariance = np.linalg.inv(hessian)
+    return (covariance + covariance.T) / 2
+
+
+def log_parameter_covariance(
+    model: BgNbd | PurchaseModel, frequency, recency, age, weights=None
+) -> np.ndarray | None:
+    """The asymptotic covariance of the maximum-likelihood log-parameters (PARAMETERS order):
+    the inverse Hessian of the negative log-likelihood at the fit, by finite differences on
+    the log scale (which keeps every parameter positive). None if it is not defined."""
+    model = as_purchase_model(model)
+    x, t_x, T = (np.asarray(values, dtype=float) for values in (frequency, recency, age))
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    theta = np.log([model.params[key] for key in PARAMETERS[model.name]])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _covariance_from_hessian(
+            lambda point: _total_negative_log_likelihood(model.name, point, x, t_x, T, w), theta
+        )
+
+
+def gamma_gamma_log_covariance(
+    model: GammaGamma, frequency, monetary_value, weights=None
+) -> np.ndarray | None:
+    """The asymptotic covariance of Gamma-Gamma's log (p, q, v), as log_parameter_covariance."""
+    x, m = np.asarray(frequency, dtype=float), np.asarray(monetary_value, dtype=float)
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    theta = np.log([model.p, model.q, model.v])
+
+    def nll(point):
+        mean = GammaGammaFitter._negative_log_likelihood(point, x, m, w, 0)
+        return float(mean * w.sum())
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _covariance_from_hessian(nll, theta)
+
+
+def with_log_parameters(model: BgNbd | PurchaseModel, theta) -> PurchaseModel:
+    """The same purchase model at log-parameters `theta` (PARAMETERS order)."""
+    model = as_purchase_model(model)
+    keys = PARAMETERS[model.name]
+    return PurchaseModel(model.name, dict(zip(keys, np.exp(theta).tolist(), strict=True)))

@@ -6,9 +6,10 @@ or Pareto/NBD: analytics.model, or with "auto" the one whose forecast of the las
 the observation span, fitted on the rest, came closest: `_choose_model`) on them with weights and
 Gamma-Gamma on the distinct repeat spends, evaluates the predictions once per pattern and
 stores them per pattern, with the tops of the CLV and value-at-risk rankings
-(analytics.rankings) and the totals. Chat answers read those (analytics.customer_scores:
-each customer's aggregates joined to their pattern) and say how fresh they are, instead of
-fitting while Slack waits.
+(analytics.rankings), the totals, and the intervals of total CLV and of the top customers' CLV
+(analytics.intervals, `_store_intervals`: parameter uncertainty only). Chat answers read
+those (analytics.customer_scores: each customer's aggregates joined to their pattern) and say
+how fresh they are, instead of fitting while Slack waits.
 
 With too few repeat customers (analytics.min_repeat_customers) or a fit that does not
 converge, CLV falls back to the historic formula, which never turns one order into a rate
@@ -144,6 +145,7 @@ def refresh_scores(
     session.flush()
     patterns.write_predictions(session, found, fit_id=fit.id, predictions=predictions)
     _rank_and_total(session, found, predictions, fit, settings)
+    _store_intervals(session, found, fit, settings)
     fit.seconds = round(time.perf_counter() - started, 3)
     logger.info(
         "scored %d customers of %s with %s in %.2fs",
@@ -451,3 +453,65 @@ def _rank_and_total(
     fit.total_clv = float(clv.sum())
     fit.total_value_at_risk = float(value_at_risk.sum())
     fit.at_risk_customers = int(at_risk.sum())
+
+
+def _store_intervals(
+    session: Session, found: Condensed, fit: AnalyticsFit, settings: AnalyticsSettings
+) -> None:
+    """The interval of total CLV on the fit and of each stored top customer's CLV on their
+    score_rank row (analytics.intervals: parameter uncertainty only). Nothing under the
+    historic formula, which has no model, nor when the likelihood gives no covariance."""
+    if fit.model == HISTORIC or fit.model_params is None or fit.gg_p is None:
+        return
+    from sqlalchemy import update
+
+    from crm_core.analytics import clv_models, intervals, patterns
+    from crm_core.models import ScoreRank
+
+    started = time.perf_counter()
+    model = clv_models.PurchaseModel(fit.model, json.loads(fit.model_params))
+    gg = clv_models.GammaGamma(fit.gg_p, fit.gg_q, fit.gg_v)
+    ranked = session.execute(
+        select(ScoreRank.position, ScoreRank.customer_id).where(
+            ScoreRank.team_id == fit.team_id, ScoreRank.ranking == rankings.CLV
+        )
+    ).all()
+    customer_ids = found.customers["customer_id"].to_numpy()
+    order = np.argsort(customer_ids)
+    wanted = np.array([customer_id for _, customer_id in ranked], dtype=customer_ids.dtype)
+    chosen = order[np.searchsorted(customer_ids, wanted, sorter=order)]
+    found_intervals = intervals.clv_intervals(
+        model,
+        gg,
+        patterns=found.patterns,
+        spends=patterns.spends(found),
+        customer_pattern=found.customers["pattern"].to_numpy(),
+        customer_order_value=found.customers["monetary_value"].to_numpy(dtype=float),
+        chosen=chosen,
+        months=settings.horizon_months,
+        monthly_discount_rate=settings.monthly_discount_rate,
+        unit=fit.time_unit,
+        level=settings.interval_level,
+    )
+    if found_intervals is None:
+        logger.info("no CLV interval for %s: the likelihood gives no covariance", fit.team_id)
+        return
+    fit.interval_level = found_intervals.level
+    fit.total_clv_low, fit.total_clv_high = found_intervals.total_low, found_intervals.total_high
+    if ranked:
+        session.execute(
+            update(ScoreRank),
+            [
+                {
+                    "team_id": fit.team_id,
+                    "ranking": rankings.CLV,
+                    "position": position,
+                    "clv_low": float(low),
+                    "clv_high": float(high),
+                }
+                for (position, _), low, high in zip(
+                    ranked, found_intervals.customer_low, found_intervals.customer_high, strict=True
+                )
+            ],
+        )
+    logger.info("CLV intervals for %s in %.2fs", fit.team_id, time.perf_counter() - started)
