@@ -1,4 +1,4 @@
-"""The aggregates' build (one INSERT ... SELECT; numpy over one ordered read for an earlier end) gives the rows a plain groupby gives."""
+"""The aggregates' build (one INSERT ... SELECT) and the earlier-end read give a groupby's rows."""
 
 from __future__ import annotations
 
