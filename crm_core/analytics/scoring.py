@@ -3,7 +3,8 @@
 A refresh reads the per-customer aggregates once and condenses them into distinct
 (frequency, recency, T) patterns (analytics.patterns), fits a purchase model (BG/NBD, MBG/NBD
 or Pareto/NBD: analytics.model, or with "auto" the one whose forecast of the last quarter of
-the observation span, fitted on the rest, came closest: `_choose_model`) on them with weights and
+the observation span, fitted on the rest, came closest: `_choose_model`; a pick is reused by
+the next refreshes while the data moves little, `_reusable_pick`) on them with weights and
 Gamma-Gamma on the distinct repeat spends, evaluates the predictions once per pattern and
 stores them per pattern, with the tops of the CLV and value-at-risk rankings
 (analytics.rankings) and the totals. Chat answers read those (analytics.customer_scores:
@@ -287,7 +288,8 @@ def _choose_model(
     The check splits the observation span: the last quarter is the holdout. Each model is
     fitted on the customers' aggregates up to the calibration end and forecasts their
     repeat purchases in the holdout; the one closest to the actual total wins (BG/NBD when
-    the data is too thin to check). The lead may swap this for model_check.pick_model.
+    the data is too thin to check). The last fit's pick is reused while it holds
+    (`_reusable_pick`). The lead may swap this for model_check.pick_model.
     """
     from crm_core.analytics import clv_models
 
@@ -299,6 +301,12 @@ def _choose_model(
         model_check = None
     if model_check is not None and hasattr(model_check, "pick_model"):
         logger.debug("model_check.pick_model is available; the built-in check is used here")
+    previous = _reusable_pick(session, fit)
+    if previous is not None:
+        fit.model_check = previous.model_check
+        when = as_utc(previous.fitted_at).strftime("%Y-%m-%d")
+        reason = previous.model_reason.split(" (picked on ")[0]
+        return previous.model, f"{reason} (picked on {when}; data since changed by under 10%)"
     errors = _holdout_errors(session, found, fit.time_unit)
     if not errors:
         return "bgnbd", "auto: too little history to check the models on a holdout; BG/NBD"
@@ -313,6 +321,44 @@ def _choose_model(
         f"auto: {clv_models.LABELS[best]} forecast holdout repeat purchases within "
         f"{_percent(errors[best]['error'])}" + (f" ({others})" if others else "")
     )
+
+
+# The auto pick is re-checked when the customers or the purchases changed by this share.
+REPICK_CHANGE = 0.10
+# ... or the observation end moved by more than this many days.
+REPICK_DAYS = 28
+
+
+def _reusable_pick(session: Session, fit: AnalyticsFit) -> AnalyticsFit | None:
+    """The workspace's latest fit, when its auto pick still holds for `fit`'s data.
+
+    The holdout check costs three more fits; its answer cannot change much unless the data
+    does. It is reused when the last fit chose by it (and that model converged), in the same
+    time unit, not as of a date asked for either time, its observation end at most
+    REPICK_DAYS before this one's (never after), and its customers and purchases within
+    REPICK_CHANGE of this one's. A first refresh always checks.
+    """
+    from crm_core.analytics import clv_models
+
+    previous = latest_fit(session, team_id=fit.team_id)
+    if (
+        previous is None
+        or previous.model not in clv_models.MODEL_NAMES
+        or not (previous.model_reason or "").startswith("auto:")
+        or previous.time_unit != fit.time_unit
+        or previous.as_of_requested
+        or fit.as_of_requested
+        or not previous.customers
+        or not previous.purchases
+    ):
+        return None
+    moved = (as_utc(fit.observation_end) - as_utc(previous.observation_end)).total_seconds()
+    if not 0 <= moved <= REPICK_DAYS * 86_400:
+        return None
+    for now, then in ((fit.customers, previous.customers), (fit.purchases, previous.purchases)):
+        if abs(now - then) > REPICK_CHANGE * then:
+            return None
+    return previous
 
 
 def _percent(error: float) -> str:
