@@ -233,3 +233,31 @@ def test_a_clv_answer_names_the_model_and_why(engine):
     said = ChatBot(engine, now=CDNOW_END).exec("clv top 3")
     assert f"Method: {label} + Gamma-Gamma" in said
     assert f"Why this model: {reason}." in said and reason.startswith("auto: ")
+
+
+def test_auto_reuses_its_pick_until_the_data_moves(cdnow_workspace):
+    """The holdout check runs on a first refresh; the next one reuses its pick (and says so)
+    while customers, purchases and the observation end moved little; a later end re-checks."""
+    from datetime import timedelta
+
+    from crm_core.analytics import scoring
+    from crm_core.settings import AnalyticsSettings
+    from tests.analytics_data import CDNOW_END
+
+    settings = AnalyticsSettings(model="auto")
+    first = scoring.refresh_scores(cdnow_workspace, team_id="T1", settings=settings, now=CDNOW_END)
+    assert "picked on" not in first.model_reason
+    again = scoring.refresh_scores(
+        cdnow_workspace, team_id="T1", settings=settings, now=CDNOW_END + timedelta(days=7)
+    )
+    assert again.model == first.model and again.model_check == first.model_check
+    assert again.model_reason.startswith(first.model_reason + " (picked on ")
+    assert "changed by under 10%" in again.model_reason
+    later = scoring.refresh_scores(
+        cdnow_workspace,
+        team_id="T1",
+        settings=settings,
+        now=CDNOW_END + timedelta(days=7 + scoring.REPICK_DAYS + 1),
+    )
+    assert "picked on" not in later.model_reason
+    assert later.model_reason.startswith("auto: ")

@@ -1,4 +1,4 @@
-"""The aggregates' build (numpy over one ordered read) gives the rows a plain groupby gives."""
+"""The aggregates' build (one INSERT ... SELECT) and the earlier-end read give a groupby's rows."""
 
 from __future__ import annotations
 
@@ -167,3 +167,33 @@ def test_rebuilding_some_customers_and_an_earlier_end(session, monkeypatch):
     assert list(earlier.index) == list(want.index)
     for name in ("first_period", "last_period", "periods", "total_value"):
         assert (earlier[name].to_numpy() == want[name].to_numpy()).all(), name
+
+
+@pytest.mark.parametrize("unit", ["D", "W", "M"])
+def test_the_auto_choices_calibration_patterns_equal_a_groupby(session, unit):
+    """`auto`'s holdout check reads the calibration's (x, t_x, T) from the aggregates plus the
+    holdout's purchases, or from every purchase: both are a groupby of the purchases up to the
+    calibration end (refunds are no period), per customer who had bought by then."""
+    from crm_core.analytics import scoring
+
+    purchases = fill(session, seed=5, teams=("T1", "T2"))
+    found = patterns.condense(session, team_id="T1", unit=unit, observation_end=END)
+    assert found.relation == "purchase_summary"
+    calibration_end = period_index(START + timedelta(days=301), unit)
+    own = purchases[(purchases["team_id"] == "T1") & (purchases["cents"] >= 0)]
+    period = own["purchased_at"].map(lambda moment: period_index(moment, unit))
+    own = own.assign(p=period)[period <= calibration_end]
+    per = own.groupby("customer_id")["p"].agg(f="min", l="max", n="nunique")
+    want = (
+        per.assign(frequency=per.n - 1, recency=per.l - per.f, T=calibration_end - per.f)
+        .groupby(["frequency", "recency", "T"])
+        .agg(customers=("n", "size"), periods=("n", "sum"))
+        .reset_index()
+        .astype(float)
+    )
+    assert len(want) > 10
+    for relation in ("purchase_summary", "purchases"):
+        asked = patterns.Condensed(relation, "T1", found.end, found.customers, found.patterns)
+        got = scoring._calibration_patterns(session, asked, calibration_end, unit)
+        got = got.sort_values(["frequency", "recency", "T"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got.astype(float), want, check_names=False)

@@ -76,14 +76,9 @@ def condense(
     even when they fall in its last period, as lifetimes' observation_period_end does.
     """
     end = period_index(observation_end, unit)
-    built = None
     if not purchase_summaries.is_current(session, team_id=team_id, unit=unit):
-        # The rows just written, as built: no need to read them back.
-        built = purchase_summaries.rebuild(session, team_id=team_id, unit=unit)
-    if built is None:
-        aggregates = _aggregates(session, "purchase_summary", {"team_id": team_id})
-    else:
-        aggregates = _frame(built)
+        purchase_summaries.rebuild(session, team_id=team_id, unit=unit)
+    aggregates = _aggregates(session, "purchase_summary", {"team_id": team_id})
     later = as_of and _purchases_after(session, team_id, observation_end)
     if not later and not (aggregates["last_period"] > end).any():
         return _condensed("purchase_summary", team_id, end, aggregates)

@@ -3,7 +3,8 @@
 A refresh reads the per-customer aggregates once and condenses them into distinct
 (frequency, recency, T) patterns (analytics.patterns), fits a purchase model (BG/NBD, MBG/NBD
 or Pareto/NBD: analytics.model, or with "auto" the one whose forecast of the last quarter of
-the observation span, fitted on the rest, came closest: `_choose_model`) on them with weights and
+the observation span, fitted on the rest, came closest: `_choose_model`; a pick is reused by
+the next refreshes while the data moves little, `_reusable_pick`) on them with weights and
 Gamma-Gamma on the distinct repeat spends, evaluates the predictions once per pattern and
 stores them per pattern, with the tops of the CLV and value-at-risk rankings
 (analytics.rankings), the totals, and the intervals of total CLV and of the top customers' CLV
@@ -289,7 +290,8 @@ def _choose_model(
     The check splits the observation span: the last quarter is the holdout. Each model is
     fitted on the customers' aggregates up to the calibration end and forecasts their
     repeat purchases in the holdout; the one closest to the actual total wins (BG/NBD when
-    the data is too thin to check). The lead may swap this for model_check.pick_model.
+    the data is too thin to check). The last fit's pick is reused while it holds
+    (`_reusable_pick`). The lead may swap this for model_check.pick_model.
     """
     from crm_core.analytics import clv_models
 
@@ -301,6 +303,12 @@ def _choose_model(
         model_check = None
     if model_check is not None and hasattr(model_check, "pick_model"):
         logger.debug("model_check.pick_model is available; the built-in check is used here")
+    previous = _reusable_pick(session, fit)
+    if previous is not None:
+        fit.model_check = previous.model_check
+        when = as_utc(previous.fitted_at).strftime("%Y-%m-%d")
+        reason = previous.model_reason.split(" (picked on ")[0]
+        return previous.model, f"{reason} (picked on {when}; data since changed by under 10%)"
     errors = _holdout_errors(session, found, fit.time_unit)
     if not errors:
         return "bgnbd", "auto: too little history to check the models on a holdout; BG/NBD"
@@ -315,6 +323,44 @@ def _choose_model(
         f"auto: {clv_models.LABELS[best]} forecast holdout repeat purchases within "
         f"{_percent(errors[best]['error'])}" + (f" ({others})" if others else "")
     )
+
+
+# The auto pick is re-checked when the customers or the purchases changed by this share.
+REPICK_CHANGE = 0.10
+# ... or the observation end moved by more than this many days.
+REPICK_DAYS = 28
+
+
+def _reusable_pick(session: Session, fit: AnalyticsFit) -> AnalyticsFit | None:
+    """The workspace's latest fit, when its auto pick still holds for `fit`'s data.
+
+    The holdout check costs three more fits; its answer cannot change much unless the data
+    does. It is reused when the last fit chose by it (and that model converged), in the same
+    time unit, not as of a date asked for either time, its observation end at most
+    REPICK_DAYS before this one's (never after), and its customers and purchases within
+    REPICK_CHANGE of this one's. A first refresh always checks.
+    """
+    from crm_core.analytics import clv_models
+
+    previous = latest_fit(session, team_id=fit.team_id)
+    if (
+        previous is None
+        or previous.model not in clv_models.MODEL_NAMES
+        or not (previous.model_reason or "").startswith("auto:")
+        or previous.time_unit != fit.time_unit
+        or previous.as_of_requested
+        or fit.as_of_requested
+        or not previous.customers
+        or not previous.purchases
+    ):
+        return None
+    moved = (as_utc(fit.observation_end) - as_utc(previous.observation_end)).total_seconds()
+    if not 0 <= moved <= REPICK_DAYS * 86_400:
+        return None
+    for now, then in ((fit.customers, previous.customers), (fit.purchases, previous.purchases)):
+        if abs(now - then) > REPICK_CHANGE * then:
+            return None
+    return previous
 
 
 def _percent(error: float) -> str:
@@ -332,25 +378,17 @@ def _holdout_errors(session: Session, found: Condensed, unit: str) -> dict[str, 
     calibration_end = found.end - holdout
     if holdout < 1:
         return {}
-    calibration = _calibration_aggregates(session, found, calibration_end, unit)
-    if calibration.empty:
+    grouped = _calibration_patterns(session, found, calibration_end, unit)
+    if grouped.empty:
         return {}
-    later = customers.set_index("customer_id").loc[calibration["customer_id"], "periods"]
-    actual = float((later.to_numpy() - calibration["periods"].to_numpy()).sum())
-    x = calibration["periods"].to_numpy() - 1
-    if (x > 0).sum() < 2 or actual <= 0:
+    # The holdout's repeat purchases: the periods with a purchase after the calibration end
+    # of the customers who had bought by then.
+    known = customers["first_period"].to_numpy() <= calibration_end
+    later = int(customers["periods"].to_numpy()[known].sum())
+    actual = float(later - grouped["periods"].sum())
+    repeat = int(grouped.loc[grouped["frequency"] > 0, "customers"].sum())
+    if repeat < 2 or actual <= 0:
         return {}
-    grouped = (
-        calibration.assign(
-            frequency=x,
-            recency=(calibration["last_period"] - calibration["first_period"]).astype(float),
-            T=(calibration_end - calibration["first_period"]).astype(float),
-        )
-        .groupby(["frequency", "recency", "T"])
-        .size()
-        .rename("customers")
-        .reset_index()
-    )
     errors = {}
     for name in clv_models.MODEL_NAMES:
         model = clv_models.fit_model(
@@ -371,25 +409,82 @@ def _holdout_errors(session: Session, found: Condensed, unit: str) -> dict[str, 
     return errors
 
 
-def _calibration_aggregates(
+def _calibration_patterns(
     session: Session, found: Condensed, calibration_end: int, unit: str
 ) -> pd.DataFrame:
-    """customer_id, first_period, last_period and periods up to `calibration_end`, for the
-    customers who had bought by then, from the purchases themselves."""
+    """The distinct (frequency, recency, T) as of `calibration_end` of the customers who had
+    bought by then, with how many customers share each and their purchase periods in all.
+
+    The database groups them, so the client reads a row per pattern, not one per customer.
+    From the current aggregates (purchase_summary) when they are what the refresh scores: a
+    customer whose last period is in the calibration is their row as it is, and only those
+    who bought in the holdout have their holdout purchases looked up (two index range seeks
+    each). Otherwise from every purchase, in one pass over the covering index.
+    """
     from crm_core.analytics import patterns
 
-    sql = purchase_summaries.aggregates_sql(session.get_bind().dialect.name, unit, until_end=True)
+    dialect = session.get_bind().dialect.name
+    params = {"team_id": found.team_id, "end": calibration_end}
+    if found.relation == "purchase_summary":
+        boundary = _period_start(calibration_end + 1, unit)  # the holdout's first moment
+        # Stored naive in UTC on SQLite, as SQLAlchemy writes it (compared as text there).
+        params["boundary"] = (
+            boundary.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else boundary
+        )
+        sql = _CALIBRATION_FROM_SUMMARY.format(period=_period_sql(dialect, unit, "p."))
+    else:
+        sql = _CALIBRATION_FROM_PURCHASES.format(period=_period_sql(dialect, unit, ""))
     return patterns._read(
         session,
-        f"SELECT customer_id, first_period, last_period, periods FROM ({sql}) AS built",
-        {"team_id": found.team_id, "end": calibration_end},
+        sql,
+        params,
         {
-            "customer_id": "int64",
-            "first_period": "int64",
-            "last_period": "int64",
+            "frequency": "float64",
+            "recency": "float64",
+            "T": "float64",
+            "customers": "int64",
             "periods": "int64",
         },
     )
+
+
+def _period_sql(dialect: str, unit: str, table: str) -> str:
+    from crm_core.analytics.summary import period_index_sql
+
+    return f"CAST({period_index_sql(dialect, f'{table}purchased_at', unit)} AS BIGINT)"
+
+
+def _period_start(period: int, unit: str) -> datetime:
+    """The first moment (UTC) of a period numbered as summary.period_index numbers them."""
+    from datetime import UTC, timedelta
+
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    if unit == "D":
+        return epoch + timedelta(days=period)
+    if unit == "W":
+        return epoch + timedelta(days=period * 7 - 3)
+    return datetime(period // 12, period % 12 + 1, 1, tzinfo=UTC)
+
+
+_CALIBRATION_GROUPS = (
+    "SELECT n - 1, l - f, :end - f, COUNT(*), SUM(n) FROM ({}) AS c GROUP BY n, l - f, f"
+)
+# Refunds are no purchase period (purchase_summaries.aggregates_sql).
+_CALIBRATION_FROM_SUMMARY = _CALIBRATION_GROUPS.format(
+    "SELECT s.first_period AS f, CASE WHEN s.last_period <= :end THEN s.last_period ELSE ("
+    "SELECT MAX({period}) FROM purchase p WHERE p.team_id = :team_id "
+    "AND p.customer_id = s.customer_id AND p.purchased_at < :boundary AND p.amount >= 0) "
+    "END AS l, CASE WHEN s.last_period <= :end THEN s.periods ELSE s.periods - ("
+    "SELECT COUNT(DISTINCT {period}) FROM purchase p WHERE p.team_id = :team_id "
+    "AND p.customer_id = s.customer_id AND p.purchased_at >= :boundary AND p.amount >= 0) "
+    "END AS n FROM purchase_summary s WHERE s.team_id = :team_id AND s.first_period <= :end"
+)
+_CALIBRATION_FROM_PURCHASES = _CALIBRATION_GROUPS.format(
+    "SELECT MIN(p) AS f, MAX(p) AS l, COUNT(DISTINCT p) AS n FROM ("
+    "SELECT customer_id, {period} AS p FROM purchase "
+    "WHERE team_id = :team_id AND amount >= 0) AS dated "
+    "WHERE p <= :end GROUP BY customer_id"
+)
 
 
 def _historic_predictions(
