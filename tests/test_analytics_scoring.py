@@ -197,6 +197,10 @@ def test_totals_stored_with_the_fit_equal_the_sum_of_the_scores(session):
         added_up.value_at_risk
     )
     assert stored.at_risk == added_up.at_risk > 0
+    assert stored.at_risk_clv > 0 and stored.at_risk_clv == pytest.approx(added_up.at_risk_clv)
+    assert stored.at_risk_value > 0
+    assert stored.at_risk_value == pytest.approx(added_up.at_risk_value)
+    assert stored.at_risk_value < stored.value_at_risk  # the at-risk ones', not everyone's
     other = value_totals(
         session, team_id="T1", alive_threshold=0.3, fit=fit
     )  # another threshold: added up

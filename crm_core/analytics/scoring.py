@@ -548,6 +548,8 @@ def _rank_and_total(
     fit.total_clv = float(clv.sum())
     fit.total_value_at_risk = float(value_at_risk.sum())
     fit.at_risk_customers = int(at_risk.sum())
+    fit.at_risk_clv = float(clv[at_risk].sum())
+    fit.at_risk_value_at_risk = float(value_at_risk[at_risk].sum())
 
 
 def _store_intervals(

@@ -179,10 +179,25 @@ def value_totals(
 ) -> ValueTotals:
     """Customers scored and their CLV and value at risk; the at-risk customers and theirs.
 
-    One GROUP-less sum over the scores, the at-risk sums filtered to P(alive) under
-    `alive_threshold` (the fit's stored totals cover everyone, not the at-risk customers).
+    Read from the fit (the workspace's latest) when its refresh stored them for this
+    threshold, as the stored rankings are, so an answer adds up no million rows while Slack
+    waits; otherwise one GROUP-less sum over the scores, the at-risk sums filtered to
+    P(alive) under `alive_threshold`.
     """
-    del fit  # kept for callers; its totals cannot say what the at-risk customers hold
+    if (
+        fit is not None
+        and fit.total_clv is not None
+        and fit.at_risk_clv is not None
+        and fit.at_risk_threshold == alive_threshold
+    ):
+        return ValueTotals(
+            fit.customers,
+            fit.total_clv,
+            fit.total_value_at_risk or 0.0,
+            fit.at_risk_customers or 0,
+            fit.at_risk_clv,
+            fit.at_risk_value_at_risk or 0.0,
+        )
     score = scores(team_id)
     risky = score.c.p_alive < alive_threshold
     customers, clv, value_at_risk, at_risk, at_risk_clv, at_risk_value = session.exec(

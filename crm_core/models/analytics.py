@@ -50,6 +50,10 @@ class AnalyticsFit(SQLModel, table=True):
     total_value_at_risk: float | None = None
     at_risk_customers: int | None = None
     at_risk_threshold: float | None = None
+    # What the at-risk customers (P(alive) under at_risk_threshold) hold: their CLV and their
+    # value at risk, for the answers that name those customers' totals.
+    at_risk_clv: float | None = None
+    at_risk_value_at_risk: float | None = None
     # Which purchase model scored (bgnbd, mbgnbd, paretonbd or historic) and why it was picked
     # (analytics.model, or auto's holdout check); its parameters as JSON ({"r": ..., ...}).
     model: str | None = Field(default=None, max_length=16)
