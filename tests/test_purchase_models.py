@@ -261,3 +261,9 @@ def test_auto_reuses_its_pick_until_the_data_moves(cdnow_workspace):
     )
     assert "picked on" not in later.model_reason
     assert later.model_reason.startswith("auto: ")
+
+
+def test_a_small_holdout_error_is_not_rounded_to_zero():
+    from crm_core.analytics.scoring import _percent
+
+    assert [_percent(e) for e in (0.003, 0.04, 0.14, 12.0)] == ["0.3%", "4.0%", "14%", "over 1000%"]

@@ -364,7 +364,10 @@ def _reusable_pick(session: Session, fit: AnalyticsFit) -> AnalyticsFit | None:
 
 
 def _percent(error: float) -> str:
-    return f"{error:.0%}" if error < 10 else "over 1000%"
+    """An error as a share, with a decimal under 10% so a small one never reads "0%"."""
+    if error >= 10:
+        return "over 1000%"
+    return f"{error:.1%}" if error < 0.1 else f"{error:.0%}"
 
 
 def _holdout_errors(session: Session, found: Condensed, unit: str) -> dict[str, dict[str, float]]:
